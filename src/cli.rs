@@ -1,0 +1,110 @@
+//! Command-line definitions (clap). Nothing here decides anything: the
+//! values become [`crate::config::Overrides`] and run options in `app.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "s3sync",
+    version,
+    about = "Publish a built static-asset tree to S3 (or a directory): only what changed, gzipped, with the right headers.",
+    after_help = "Exit codes: 0 success / in sync, 1 `diff --exit-code` found changes, 2 error, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Upload new and changed files, update headers, delete (with --delete), then record the manifest.
+    Push(PushArgs),
+    /// Show what a push would do, per key with the reason; change nothing.
+    Diff(DiffArgs),
+    /// Print the local manifest (JSON) that a push would record.
+    Manifest(SourceArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: ./s3sync.toml, if present]
+    #[arg(long, global = true, env = "S3SYNC_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print only errors (and the JSON document with --json).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log each action as it happens (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Never draw progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// The local tree to publish [default: `source` from the config]
+    pub source: Option<PathBuf>,
+    /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Delete objects s3sync wrote that are no longer in the source.
+    #[arg(long)]
+    pub delete: bool,
+    /// With --delete, also delete objects under the prefix that s3sync did not write.
+    #[arg(long, requires = "delete")]
+    pub delete_foreign: bool,
+    /// Refuse the whole push if it would delete more than N objects.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
+    /// Re-upload every file, whatever the bucket holds.
+    #[arg(long)]
+    pub force: bool,
+    /// List the bucket and reconcile it with the manifest (missing objects, drift, foreign objects).
+    #[arg(long)]
+    pub verify: bool,
+    /// Uploads in flight at once [default: 32]
+    #[arg(long, short = 'j', value_name = "N", allow_negative_numbers = true)]
+    pub jobs: Option<i64>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub sync: SyncArgs,
+    /// Show the plan and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub sync: SyncArgs,
+    /// Exit 1 when a push would change anything.
+    #[arg(long)]
+    pub exit_code: bool,
+}

@@ -1,0 +1,225 @@
+//! The `s3sync.toml` schema: every field optional, unknown keys rejected.
+//!
+//! This layer only says what the file *says*; `settings.rs` decides what the
+//! program will do. Glob lists keep their spans so a bad glob can be reported
+//! with the line it sits on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ConfigError;
+
+/// The whole file. Setting names follow django-storages where one exists.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub source: Option<String>,
+    /// A target URL (`s3://bucket/prefix` or `file://dir`), an alternative to
+    /// `[storage] bucket_name` + `location`.
+    pub to: Option<String>,
+    pub include: Option<Vec<Spanned<String>>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub include_hidden: Option<bool>,
+    pub skip_broken_links: Option<bool>,
+    pub storage: Option<StorageSection>,
+    pub gzip: Option<GzipSection>,
+    pub rules: Option<Vec<RuleSection>>,
+    pub sync: Option<SyncSection>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    pub bucket_name: Option<String>,
+    pub location: Option<String>,
+    pub region_name: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub addressing_style: Option<String>,
+    pub session_profile: Option<String>,
+    pub default_acl: Option<String>,
+    pub object_parameters: Option<ObjectParameters>,
+    pub custom_domain: Option<String>,
+    pub querystring_auth: Option<bool>,
+    pub querystring_expire: Option<u64>,
+    pub checksum: Option<String>,
+}
+
+/// django-storages' `AWS_S3_OBJECT_PARAMETERS`, with boto3's key spelling.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectParameters {
+    #[serde(rename = "CacheControl")]
+    pub cache_control: Option<String>,
+    #[serde(rename = "ContentDisposition")]
+    pub content_disposition: Option<String>,
+    #[serde(rename = "ContentLanguage")]
+    pub content_language: Option<String>,
+    #[serde(rename = "Metadata")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    #[serde(rename = "StorageClass")]
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GzipSection {
+    pub enabled: Option<bool>,
+    pub content_types: Option<Vec<String>>,
+    pub level: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSection {
+    #[serde(rename = "match")]
+    pub pattern: Spanned<String>,
+    pub cache_control: Option<String>,
+    pub content_type: Option<String>,
+    pub gzip: Option<bool>,
+    pub acl: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub content_disposition: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSection {
+    pub delete: Option<bool>,
+    pub max_deletes: Option<u64>,
+    pub jobs: Option<i64>,
+    pub order: Option<Vec<Spanned<String>>>,
+    pub manifest: Option<String>,
+}
+
+/// A parsed config file and where it came from (for messages and for
+/// resolving `source` relative to it).
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub config: FileConfig,
+}
+
+impl LoadedFile {
+    /// The 1-based line of a byte offset in the file, for error messages.
+    pub fn line_of(&self, offset: usize) -> usize {
+        line_of(&self.text, offset)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or_else(|| Path::new("."))
+    }
+}
+
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Read and parse a config file. `required` is true when the user named the
+/// file; the default `./s3sync.toml` may be absent.
+pub fn load(path: &Path, required: bool) -> Result<Option<LoadedFile>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    let config = parse(&text).map_err(|message| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok(Some(LoadedFile {
+        path: path.to_path_buf(),
+        text,
+        config,
+    }))
+}
+
+/// Parse config text; the error text names the line, the key and the fix.
+pub fn parse(text: &str) -> Result<FileConfig, String> {
+    toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))
+}
+
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let mut message = e.message().trim_end().to_string();
+    if let Some(hint) = unknown_field_hint(&message) {
+        message.push_str(&hint);
+    }
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message,
+    }
+}
+
+/// serde says "unknown field `bucket`, expected one of `a`, `b`"; turn that
+/// into a suggestion of the closest valid key.
+fn unknown_field_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let best = expected
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), *candidate))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    if best.0 >= 0.75 {
+        Some(format!(" (did you mean `{}`?)", best.1))
+    } else {
+        Some(" (remove it, or check the key names in s3sync.toml.example)".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_example_parses() {
+        let text = include_str!("../../s3sync.toml.example");
+        let parsed = parse(text).expect("the shipped example must parse");
+        assert!(parsed.storage.is_some());
+        assert!(parsed.rules.is_some_and(|r| !r.is_empty()));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_closest_key() {
+        let err = parse("source = \"x\"\n[storage]\nbucket = \"b\"\n").unwrap_err();
+        assert!(err.starts_with("line 3:"), "{err}");
+        assert!(err.contains("unknown field `bucket`"), "{err}");
+        assert!(err.contains("did you mean `bucket_name`?"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_far_from_any_gets_generic_hint() {
+        let err = parse("zzzqqq = 1\n").unwrap_err();
+        assert!(err.contains("unknown field `zzzqqq`"), "{err}");
+        assert!(err.contains("s3sync.toml.example"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err = parse("[gzip]\nenabled = \"yes\"\n").unwrap_err();
+        assert!(err.starts_with("line 2:"), "{err}");
+        assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn rule_match_keeps_its_span() {
+        let text = "[[rules]]\nmatch = \"*.css\"\ncache_control = \"max-age=60\"\n";
+        let parsed = parse(text).unwrap();
+        let rule = &parsed.rules.unwrap()[0];
+        assert_eq!(rule.pattern.get_ref(), "*.css");
+        assert_eq!(line_of(text, rule.pattern.span().start), 2);
+    }
+}

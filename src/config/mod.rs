@@ -1,0 +1,29 @@
+//! Configuration: the file schema, the layering of flags, environment and
+//! file into one resolved [`Settings`] value, and the errors that name the
+//! setting at fault.
+
+pub mod file;
+mod settings;
+mod target;
+mod validate;
+
+use std::path::PathBuf;
+
+pub use settings::{
+    Acl, AddressingStyle, ChecksumMode, DEFAULT_GZIP_TYPES, FilterSettings, GlobSpec, GzipSettings,
+    ObjectDefaults, Overrides, PublicSettings, RuleSpec, S3Settings, Settings, SyncSettings,
+};
+pub use target::Destination;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source} (pass --config FILE, or create one with the keys in s3sync.toml.example)", path = .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}", path = .path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}

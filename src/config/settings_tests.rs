@@ -1,0 +1,233 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::config::file::{LoadedFile, parse};
+
+fn loaded(text: &str) -> LoadedFile {
+    LoadedFile {
+        path: PathBuf::from("/proj/s3sync.toml"),
+        text: text.to_string(),
+        config: parse(text).unwrap(),
+    }
+}
+
+fn resolve_with(
+    flags: &Overrides,
+    env: &[(&str, &str)],
+    file: Option<&LoadedFile>,
+) -> Result<Settings, ConfigError> {
+    let env: BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let lookup = move |k: &str| env.get(k).cloned();
+    Settings::resolve(flags, &lookup, file, Path::new("/cwd"))
+}
+
+fn invalid(result: Result<Settings, ConfigError>) -> Vec<String> {
+    match result {
+        Err(ConfigError::Invalid(problems)) => problems,
+        other => panic!("expected invalid settings, got {other:?}"),
+    }
+}
+
+#[test]
+fn defaults_without_any_input() {
+    let s = resolve_with(&Overrides::default(), &[], None).unwrap();
+    assert_eq!(s.source, None);
+    assert_eq!(s.destination, None);
+    assert_eq!(s.prefix, "");
+    assert_eq!(s.objects.acl, Acl::Canned("public-read".into()));
+    assert!(s.gzip.enabled);
+    assert_eq!(s.gzip.level, 9);
+    assert_eq!(s.gzip.content_types, DEFAULT_GZIP_TYPES);
+    assert_eq!(s.sync.jobs, 32);
+    assert!(!s.sync.delete);
+    assert_eq!(s.sync.order[0].pattern, "**/*.html");
+    assert_eq!(s.sync.manifest, ".s3sync-manifest.json");
+    assert_eq!(s.s3.checksum, ChecksumMode::WhenSupported);
+}
+
+#[test]
+fn file_values_apply_and_source_is_relative_to_the_file() {
+    let file = loaded(
+        "source = \"public\"\n[storage]\nbucket_name = \"site-assets\"\nlocation = \"/static/\"\nregion_name = \"eu-west-1\"\ndefault_acl = \"none\"\n[storage.object_parameters]\nCacheControl = \"max-age=60\"\n",
+    );
+    let s = resolve_with(&Overrides::default(), &[], Some(&file)).unwrap();
+    assert_eq!(s.source, Some(PathBuf::from("/proj/public")));
+    assert_eq!(
+        s.destination,
+        Some(Destination::S3 {
+            bucket: "site-assets".into()
+        })
+    );
+    assert_eq!(s.prefix, "static");
+    assert_eq!(s.s3.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(s.objects.acl, Acl::Omit);
+    assert_eq!(s.objects.cache_control.as_deref(), Some("max-age=60"));
+}
+
+#[test]
+fn precedence_flag_over_ours_over_django_over_file() {
+    let file = loaded(
+        "[storage]\nbucket_name = \"from-file\"\nlocation = \"file-loc\"\nregion_name = \"file-region\"\n",
+    );
+    let django = [
+        ("AWS_STORAGE_BUCKET_NAME", "from-django"),
+        ("AWS_LOCATION", "django-loc"),
+        ("AWS_S3_REGION_NAME", "django-region"),
+    ];
+    let s = resolve_with(&Overrides::default(), &django, Some(&file)).unwrap();
+    assert_eq!(
+        s.destination,
+        Some(Destination::S3 {
+            bucket: "from-django".into()
+        })
+    );
+    assert_eq!(s.prefix, "django-loc");
+    assert_eq!(s.s3.region.as_deref(), Some("django-region"));
+
+    let mut both = django.to_vec();
+    both.extend([
+        ("S3SYNC_BUCKET_NAME", "from-ours"),
+        ("S3SYNC_LOCATION", "ours-loc"),
+        ("S3SYNC_REGION_NAME", "ours-region"),
+    ]);
+    let s = resolve_with(&Overrides::default(), &both, Some(&file)).unwrap();
+    assert_eq!(
+        s.destination,
+        Some(Destination::S3 {
+            bucket: "from-ours".into()
+        })
+    );
+    assert_eq!(s.prefix, "ours-loc");
+    assert_eq!(s.s3.region.as_deref(), Some("ours-region"));
+
+    let flags = Overrides {
+        to: Some("s3://from-flag/flag-loc".into()),
+        jobs: Some(4),
+        ..Overrides::default()
+    };
+    let s = resolve_with(&flags, &both, Some(&file)).unwrap();
+    assert_eq!(
+        s.destination,
+        Some(Destination::S3 {
+            bucket: "from-flag".into()
+        })
+    );
+    assert_eq!(s.prefix, "flag-loc");
+    assert_eq!(s.sync.jobs, 4);
+}
+
+#[test]
+fn to_without_path_keeps_location() {
+    let file = loaded("[storage]\nlocation = \"static\"\n");
+    let flags = Overrides {
+        to: Some("s3://bkt".into()),
+        ..Overrides::default()
+    };
+    let s = resolve_with(&flags, &[], Some(&file)).unwrap();
+    assert_eq!(s.prefix, "static");
+}
+
+#[test]
+fn file_url_in_config_is_relative_to_the_config() {
+    let file = loaded("to = \"file://out\"\n");
+    let s = resolve_with(&Overrides::default(), &[], Some(&file)).unwrap();
+    assert_eq!(
+        s.destination,
+        Some(Destination::Dir {
+            root: PathBuf::from("/proj/out")
+        })
+    );
+}
+
+#[test]
+fn django_environment_variables_are_honoured() {
+    let env = [
+        ("AWS_STORAGE_BUCKET_NAME", "bkt"),
+        ("AWS_DEFAULT_ACL", "private"),
+        ("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ("AWS_S3_ADDRESSING_STYLE", "path"),
+        ("AWS_S3_SESSION_PROFILE", "deploy"),
+        ("AWS_S3_CUSTOM_DOMAIN", "cdn.example.com"),
+        ("AWS_QUERYSTRING_EXPIRE", "600"),
+        ("AWS_IS_GZIPPED", "False"),
+        ("GZIP_CONTENT_TYPES", "text/css, text/html"),
+        (
+            "AWS_S3_OBJECT_PARAMETERS",
+            r#"{"CacheControl": "max-age=86400", "Metadata": {"team": "web"}}"#,
+        ),
+    ];
+    let s = resolve_with(&Overrides::default(), &env, None).unwrap();
+    assert_eq!(s.objects.acl, Acl::Canned("private".into()));
+    assert_eq!(s.s3.endpoint_url.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(s.s3.addressing_style, AddressingStyle::Path);
+    assert_eq!(s.s3.profile.as_deref(), Some("deploy"));
+    assert_eq!(s.public.custom_domain.as_deref(), Some("cdn.example.com"));
+    assert_eq!(s.public.querystring_expire, 600);
+    assert!(!s.gzip.enabled);
+    assert_eq!(s.gzip.content_types, ["text/css", "text/html"]);
+    assert_eq!(s.objects.cache_control.as_deref(), Some("max-age=86400"));
+    assert_eq!(
+        s.objects.metadata.get("team").map(String::as_str),
+        Some("web")
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let file = loaded(
+        "[storage]\nbucket_name = \"Bad_Bucket\"\ndefault_acl = \"public\"\naddressing_style = \"sideways\"\n[storage.object_parameters]\nCacheControl = \"max-age=1\\r\\nX-Injected: yes\"\n[gzip]\nlevel = 12\n[sync]\njobs = 0\n",
+    );
+    let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&file)));
+    let all = problems.join("\n");
+    assert!(all.contains("invalid bucket name 'Bad_Bucket'"), "{all}");
+    assert!(all.contains("unknown ACL 'public'"), "{all}");
+    assert!(all.contains("addressing_style 'sideways'"), "{all}");
+    assert!(all.contains("CacheControl"), "{all}");
+    assert!(all.contains("[gzip] level is 12"), "{all}");
+    assert!(all.contains("[sync] jobs is 0"), "{all}");
+    assert_eq!(problems.len(), 6, "{all}");
+}
+
+#[test]
+fn negative_jobs_flag_is_refused() {
+    let flags = Overrides {
+        jobs: Some(-3),
+        ..Overrides::default()
+    };
+    let problems = invalid(resolve_with(&flags, &[], None));
+    assert!(problems[0].contains("--jobs is -3"), "{problems:?}");
+}
+
+#[test]
+fn escaping_location_is_refused() {
+    let problems = invalid(resolve_with(
+        &Overrides::default(),
+        &[("AWS_LOCATION", "static/../../etc")],
+        None,
+    ));
+    assert!(problems[0].contains("'..'"), "{problems:?}");
+}
+
+#[test]
+fn rules_keep_order_and_origin() {
+    let file = loaded(
+        "[[rules]]\nmatch = \"**/*.html\"\ncache_control = \"no-cache\"\n\n[[rules]]\nmatch = \"*.css\"\nacl = \"private\"\ngzip = false\n",
+    );
+    let s = resolve_with(&Overrides::default(), &[], Some(&file)).unwrap();
+    assert_eq!(s.rules.len(), 2);
+    assert_eq!(s.rules[0].glob.pattern, "**/*.html");
+    assert_eq!(s.rules[0].glob.origin, "/proj/s3sync.toml line 2");
+    assert_eq!(s.rules[1].acl, Some(Acl::Canned("private".into())));
+    assert_eq!(s.rules[1].gzip, Some(false));
+}
+
+#[test]
+fn both_to_and_bucket_name_in_file_is_an_error() {
+    let file = loaded("to = \"s3://a-bucket\"\n[storage]\nbucket_name = \"b-bucket\"\n");
+    let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&file)));
+    assert!(problems[0].contains("both `to` and"), "{problems:?}");
+}

@@ -1,0 +1,313 @@
+//! What bytes an object holds and how it is labelled: content type (with a
+//! charset for text) and deterministic gzip.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use flate2::{Compression, GzBuilder};
+use md5::Md5;
+use sha2::{Digest, Sha256};
+
+/// Types whose extension mime_guess gets wrong or too vague for the web.
+const OVERRIDES: &[(&str, &str)] = &[
+    ("js", "text/javascript"),
+    ("mjs", "text/javascript"),
+    ("cjs", "text/javascript"),
+    ("css", "text/css"),
+    ("svg", "image/svg+xml"),
+    ("json", "application/json"),
+    ("map", "application/json"),
+    ("wasm", "application/wasm"),
+    ("woff", "font/woff"),
+    ("woff2", "font/woff2"),
+    ("ttf", "font/ttf"),
+    ("otf", "font/otf"),
+    ("eot", "application/vnd.ms-fontobject"),
+    ("webmanifest", "application/manifest+json"),
+    ("avif", "image/avif"),
+    ("webp", "image/webp"),
+    ("ico", "image/x-icon"),
+    ("txt", "text/plain"),
+    ("md", "text/markdown"),
+    ("xml", "application/xml"),
+    ("html", "text/html"),
+    ("htm", "text/html"),
+];
+
+/// Extensions whose bytes are already compressed: never gzip them, whatever
+/// the config says, and never label them `Content-Encoding: gzip`.
+const PRECOMPRESSED_EXTENSIONS: &[&str] = &[
+    "gz", "tgz", "br", "zst", "zip", "bz2", "xz", "7z", "rar", "lz", "lz4", "png", "jpg", "jpeg",
+    "gif", "webp", "avif", "heic", "jxl", "woff", "woff2", "mp3", "mp4", "m4a", "ogg", "webm",
+    "mov", "pdf",
+];
+
+fn extension(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next()?;
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(ext.to_ascii_lowercase())
+}
+
+/// The Content-Type for a path, with `charset=utf-8` on text types.
+pub fn content_type_for(path: &str) -> String {
+    let ext = extension(path);
+    let base = ext
+        .as_deref()
+        .and_then(|e| {
+            OVERRIDES
+                .iter()
+                .find(|(x, _)| *x == e)
+                .map(|(_, t)| (*t).to_string())
+        })
+        .or_else(|| mime_guess::from_path(path).first_raw().map(str::to_string))
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    with_charset(&base)
+}
+
+/// Add `; charset=utf-8` to text types that do not name one.
+pub fn with_charset(content_type: &str) -> String {
+    let base = base_type(content_type);
+    let texty = base.starts_with("text/")
+        || matches!(
+            base,
+            "application/javascript"
+                | "application/json"
+                | "application/manifest+json"
+                | "application/xml"
+                | "image/svg+xml"
+        );
+    if texty && !content_type.contains("charset=") {
+        format!("{base}; charset=utf-8")
+    } else {
+        content_type.to_string()
+    }
+}
+
+/// `text/css; charset=utf-8` → `text/css`.
+pub fn base_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
+}
+
+/// True when the file's bytes are already compressed (by extension or type).
+pub fn is_precompressed(path: &str, content_type: &str) -> bool {
+    let base = base_type(content_type);
+    extension(path).is_some_and(|e| PRECOMPRESSED_EXTENSIONS.contains(&e.as_str()))
+        || base.starts_with("font/")
+        || base.starts_with("video/")
+        || base.starts_with("audio/")
+        || (base.starts_with("image/")
+            && base != "image/svg+xml"
+            && base != "image/x-icon"
+            && base != "image/bmp")
+        || matches!(
+            base,
+            "application/gzip" | "application/zip" | "application/x-gzip" | "application/zstd"
+        )
+}
+
+/// Digests of the bytes an object will hold (after encoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    pub sha256: [u8; 32],
+    pub md5: [u8; 16],
+    pub size: u64,
+}
+
+/// Where encoded bytes live until they are uploaded: memory for small
+/// results, a temporary file beyond `max_memory` so a large text file never
+/// sits whole in memory.
+#[derive(Debug)]
+pub enum Spool {
+    Memory(Vec<u8>),
+    File(tempfile::NamedTempFile),
+}
+
+struct SpoolWriter {
+    spool: Spool,
+    max_memory: usize,
+    sha256: Sha256,
+    md5: Md5,
+    size: u64,
+}
+
+impl Write for SpoolWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sha256.update(buf);
+        self.md5.update(buf);
+        self.size += buf.len() as u64;
+        match &mut self.spool {
+            Spool::Memory(v) if v.len() + buf.len() > self.max_memory => {
+                let mut file = tempfile::NamedTempFile::new()?;
+                file.write_all(v)?;
+                file.write_all(buf)?;
+                self.spool = Spool::File(file);
+            }
+            Spool::Memory(v) => v.extend_from_slice(buf),
+            Spool::File(f) => f.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.spool {
+            Spool::Memory(_) => Ok(()),
+            Spool::File(f) => f.flush(),
+        }
+    }
+}
+
+/// The gzip of a file, the SHA-256 of the *source* bytes read (to detect a
+/// file that changed since it was hashed) and the digests of the result.
+#[derive(Debug)]
+pub struct Gzipped {
+    pub spool: Spool,
+    pub source_sha256: [u8; 32],
+    pub digests: Digests,
+}
+
+/// Gzip a file deterministically: no file name, zero mtime, fixed level and
+/// OS byte, so the same input always gives the same bytes.
+pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipped> {
+    let mut input = File::open(path)?;
+    let writer = SpoolWriter {
+        spool: Spool::Memory(Vec::new()),
+        max_memory,
+        sha256: Sha256::new(),
+        md5: Md5::new(),
+        size: 0,
+    };
+    let mut encoder = GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(writer, Compression::new(level));
+    let mut source_hash = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        source_hash.update(&buf[..n]);
+        encoder.write_all(&buf[..n])?;
+    }
+    let writer = encoder.finish()?;
+    Ok(Gzipped {
+        spool: writer.spool,
+        source_sha256: source_hash.finalize().into(),
+        digests: Digests {
+            sha256: writer.sha256.finalize().into(),
+            md5: writer.md5.finalize().into(),
+            size: writer.size,
+        },
+    })
+}
+
+/// SHA-256 and MD5 of a file as stored unencoded.
+pub fn digest_file(path: &Path) -> io::Result<Digests> {
+    let mut input = File::open(path)?;
+    let mut sha256 = Sha256::new();
+    let mut md5 = Md5::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        sha256.update(&buf[..n]);
+        md5.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(Digests {
+        sha256: sha256.finalize().into(),
+        md5: md5.finalize().into(),
+        size,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::GzDecoder;
+
+    #[test]
+    fn web_types_are_right() {
+        for (path, expected) in [
+            ("a.js", "text/javascript; charset=utf-8"),
+            ("a.mjs", "text/javascript; charset=utf-8"),
+            ("a.css", "text/css; charset=utf-8"),
+            ("a.svg", "image/svg+xml; charset=utf-8"),
+            ("a.json", "application/json; charset=utf-8"),
+            ("a.js.map", "application/json; charset=utf-8"),
+            ("a.wasm", "application/wasm"),
+            ("f.woff2", "font/woff2"),
+            (
+                "site.webmanifest",
+                "application/manifest+json; charset=utf-8",
+            ),
+            ("index.html", "text/html; charset=utf-8"),
+            ("img/a.PNG", "image/png"),
+            ("noext", "application/octet-stream"),
+            ("a.js.gz", "application/gzip"),
+        ] {
+            assert_eq!(content_type_for(path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn precompressed_detection() {
+        assert!(is_precompressed("app.js.gz", "application/gzip"));
+        assert!(is_precompressed("a.br", "application/octet-stream"));
+        assert!(is_precompressed("a.png", "image/png"));
+        assert!(is_precompressed("f.woff2", "font/woff2"));
+        assert!(!is_precompressed("a.css", "text/css; charset=utf-8"));
+        assert!(!is_precompressed("a.svg", "image/svg+xml"));
+    }
+
+    #[test]
+    fn gzip_is_deterministic_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.css");
+        let body = "body { color: red; }\n".repeat(1000);
+        std::fs::write(&path, &body).unwrap();
+        let a = gzip_file(&path, 9, 1 << 20).unwrap();
+        // A different mtime must not change the bytes.
+        std::fs::write(&path, &body).unwrap();
+        let b = gzip_file(&path, 9, 1 << 20).unwrap();
+        assert_eq!(a.digests, b.digests);
+        let Spool::Memory(bytes) = a.spool else {
+            panic!("small output should stay in memory")
+        };
+        assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
+        assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "mtime must be zero");
+        assert_eq!(bytes[3] & 0x08, 0, "no file name");
+        let mut out = String::new();
+        GzDecoder::new(&bytes[..]).read_to_string(&mut out).unwrap();
+        assert_eq!(out, body);
+        assert_eq!(
+            a.source_sha256,
+            <[u8; 32]>::from(Sha256::digest(body.as_bytes()))
+        );
+    }
+
+    #[test]
+    fn large_gzip_output_spills_to_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.js");
+        // Incompressible-ish content so the output exceeds the small limit.
+        let body: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
+            .collect();
+        std::fs::write(&path, &body).unwrap();
+        let g = gzip_file(&path, 1, 64 * 1024).unwrap();
+        let Spool::File(file) = g.spool else {
+            panic!("output over max_memory must spill to a file")
+        };
+        assert_eq!(file.as_file().metadata().unwrap().len(), g.digests.size);
+    }
+}

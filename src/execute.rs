@@ -1,0 +1,511 @@
+//! Apply a plan: uploads and header updates with bounded concurrency (files
+//! matching `order` last), then deletes (only if every upload succeeded),
+//! then the remote manifest, written with a condition so two pushes cannot
+//! silently overwrite each other's record.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use crate::config::ChecksumMode;
+use crate::encode::{self, Spool};
+use crate::globs::GlobList;
+use crate::manifest::{Headers, Manifest};
+use crate::plan::{Action, Plan, Step, manifest_after};
+use crate::progress::{Event, Observer};
+use crate::store::{Body, Condition, ErrorKind, SharedStore, StoreError, Upload};
+
+/// Files up to this size are read into memory to upload (and re-hashed on
+/// the way, so a file changed since hashing is caught locally).
+const IN_MEMORY_LIMIT: u64 = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Planned,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    pub error: Option<String>,
+    /// Body bytes sent.
+    pub bytes: u64,
+    /// Bytes gzip saved on this object.
+    pub gzip_saved: u64,
+    pub etag: Option<String>,
+}
+
+impl Outcome {
+    fn planned() -> Self {
+        Self {
+            status: Status::Planned,
+            error: None,
+            bytes: 0,
+            gzip_saved: 0,
+            etag: None,
+        }
+    }
+
+    fn failed(error: String) -> Self {
+        Self {
+            status: Status::Failed,
+            error: Some(error),
+            ..Self::planned()
+        }
+    }
+}
+
+/// What a local key is read from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub abs: PathBuf,
+    pub gzip: bool,
+}
+
+pub struct ExecuteOptions {
+    pub jobs: usize,
+    pub gzip_level: u32,
+    pub max_memory: usize,
+    pub checksum: ChecksumMode,
+    pub order: GlobList,
+    pub prefix: String,
+    pub manifest_key: String,
+}
+
+/// The remote manifest the plan was made against, and its ETag.
+pub struct Base<'a> {
+    pub manifest: Option<&'a Manifest>,
+    pub etag: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Applied {
+    pub outcomes: Vec<Outcome>,
+    /// Why the remote manifest could not be written, if it could not.
+    pub manifest_error: Option<String>,
+    pub manifest_written: bool,
+}
+
+impl Applied {
+    pub fn failed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.status == Status::Failed)
+            .count()
+    }
+}
+
+/// Read, check and (if configured) gzip one file into an [`Upload`]. The
+/// temporary file, when gzip spilled to disk, must outlive the upload.
+fn prepare(
+    step: &Step,
+    source: &Source,
+    options: &ExecuteOptions,
+) -> Result<(Upload, u64, Option<tempfile::NamedTempFile>), String> {
+    let local = step.local.as_ref().expect("uploads have a local entry");
+    let changed = || {
+        format!(
+            "{} changed after it was hashed; nothing was uploaded for it, rerun the push",
+            source.abs.display()
+        )
+    };
+    let read_error = |e: std::io::Error| format!("cannot read {}: {e}", source.abs.display());
+    let upload = |body, digests: &encode::Digests, headers: &Headers| Upload {
+        key: step.key.clone(),
+        body,
+        size: digests.size,
+        headers: headers.clone(),
+        sha256: digests.sha256,
+        md5: Some(digests.md5),
+    };
+    if source.gzip {
+        let g = encode::gzip_file(&source.abs, options.gzip_level, options.max_memory)
+            .map_err(read_error)?;
+        if hex::encode(g.source_sha256) != local.sha256 {
+            return Err(changed());
+        }
+        let saved = local.size.saturating_sub(g.digests.size);
+        return Ok(match g.spool {
+            Spool::Memory(v) => (
+                upload(Body::Bytes(v.into()), &g.digests, &local.headers),
+                saved,
+                None,
+            ),
+            Spool::File(tmp) => (
+                upload(
+                    Body::File(tmp.path().to_path_buf()),
+                    &g.digests,
+                    &local.headers,
+                ),
+                saved,
+                Some(tmp),
+            ),
+        });
+    }
+    if local.size <= IN_MEMORY_LIMIT {
+        let bytes = std::fs::read(&source.abs).map_err(read_error)?;
+        let digests = encode::Digests {
+            sha256: sha2::Digest::finalize(sha2::Digest::chain_update(
+                sha2::Sha256::default(),
+                &bytes,
+            ))
+            .into(),
+            md5: md5::Digest::finalize(md5::Digest::chain_update(md5::Md5::default(), &bytes))
+                .into(),
+            size: bytes.len() as u64,
+        };
+        if hex::encode(digests.sha256) != local.sha256 {
+            return Err(changed());
+        }
+        return Ok((
+            upload(Body::Bytes(bytes.into()), &digests, &local.headers),
+            0,
+            None,
+        ));
+    }
+    // Large files stream from disk; the server checks the SHA-256 recorded
+    // when the tree was hashed, so a file that changed since is refused.
+    let mut sha256 = [0u8; 32];
+    hex::decode_to_slice(&local.sha256, &mut sha256).map_err(|e| e.to_string())?;
+    let md5 = if options.checksum == ChecksumMode::WhenRequired {
+        let d = encode::digest_file(&source.abs).map_err(read_error)?;
+        if d.sha256 != sha256 {
+            return Err(changed());
+        }
+        Some(d.md5)
+    } else {
+        None
+    };
+    Ok((
+        Upload {
+            key: step.key.clone(),
+            body: Body::File(source.abs.clone()),
+            size: local.size,
+            headers: local.headers.clone(),
+            sha256,
+            md5,
+        },
+        0,
+        None,
+    ))
+}
+
+async fn run_step(
+    store: SharedStore,
+    step: Step,
+    source: Option<Source>,
+    options: Arc<ExecuteOptions>,
+) -> Result<Outcome, StoreError> {
+    if step.action == Action::Headers {
+        let headers = &step
+            .local
+            .as_ref()
+            .expect("header steps have a local entry")
+            .headers;
+        let etag = store
+            .update_headers(&step.key, headers, step.remote_etag.as_deref())
+            .await?;
+        return Ok(Outcome {
+            status: Status::Done,
+            etag: Some(etag),
+            ..Outcome::planned()
+        });
+    }
+    let source = source.expect("uploads have a source");
+    let (upload, saved, _spill) =
+        tokio::task::spawn_blocking(move || prepare(&step, &source, &options))
+            .await
+            .expect("prepare task panicked")
+            .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
+    let size = upload.size;
+    let etag = store.put(upload, Condition::None).await?;
+    Ok(Outcome {
+        status: Status::Done,
+        bytes: size,
+        gzip_saved: saved,
+        etag: Some(etag),
+        ..Outcome::planned()
+    })
+}
+
+/// What every step of one push shares.
+struct Runner<'a> {
+    store: SharedStore,
+    plan: &'a Plan,
+    sources: &'a BTreeMap<String, Source>,
+    options: Arc<ExecuteOptions>,
+    observer: Arc<dyn Observer>,
+    /// Set by an error that would fail every request: start nothing more.
+    stop: AtomicBool,
+}
+
+impl Runner<'_> {
+    /// Run the given steps with at most `jobs` at once.
+    async fn phase(&self, indices: &[usize], outcomes: &mut [Outcome]) {
+        let mut running = JoinSet::new();
+        let mut pending = indices.iter().copied();
+        loop {
+            while running.len() < self.options.jobs && !self.stop.load(Ordering::Relaxed) {
+                let Some(i) = pending.next() else { break };
+                let step = self.plan.steps[i].clone();
+                let source = self.sources.get(&step.key).cloned();
+                let store = self.store.clone();
+                let options = self.options.clone();
+                running.spawn(async move { (i, run_step(store, step, source, options).await) });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (i, result) = joined.expect("upload task panicked");
+            outcomes[i] = match result {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    if e.is_fatal() {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    Outcome::failed(e.message)
+                }
+            };
+            self.report(i, &outcomes[i]);
+        }
+        for i in pending {
+            outcomes[i] = Outcome::failed(
+                "not attempted: the push stopped after an error that fails every request".into(),
+            );
+        }
+    }
+
+    fn report(&self, i: usize, outcome: &Outcome) {
+        let step = &self.plan.steps[i];
+        self.observer.event(Event::Transferred {
+            key: &step.key,
+            action: step.action,
+            bytes: outcome.bytes,
+            error: outcome.error.as_deref(),
+        });
+    }
+}
+
+pub async fn apply(
+    store: SharedStore,
+    plan: &Plan,
+    sources: &BTreeMap<String, Source>,
+    base: &Base<'_>,
+    options: ExecuteOptions,
+    observer: Arc<dyn Observer>,
+) -> Applied {
+    let options = Arc::new(options);
+    let mut outcomes: Vec<Outcome> = plan.steps.iter().map(|_| Outcome::planned()).collect();
+    let changing = |a: Action| matches!(a, Action::New | Action::Changed | Action::Headers);
+    let (last, first): (Vec<usize>, Vec<usize>) = (0..plan.steps.len())
+        .filter(|&i| changing(plan.steps[i].action))
+        .partition(|&i| {
+            plan.steps[i]
+                .path
+                .as_deref()
+                .is_some_and(|p| options.order.is_match(p))
+        });
+    let bytes = first
+        .iter()
+        .chain(&last)
+        .filter_map(|&i| {
+            plan.steps[i]
+                .local
+                .as_ref()
+                .filter(|_| plan.steps[i].action.uploads())
+        })
+        .map(|l| l.size)
+        .sum();
+    observer.event(Event::TransferStart {
+        objects: first.len() + last.len(),
+        bytes,
+    });
+    let runner = Runner {
+        store: store.clone(),
+        plan,
+        sources,
+        options: options.clone(),
+        observer: observer.clone(),
+        stop: AtomicBool::new(false),
+    };
+    for phase in [&first, &last] {
+        runner.phase(phase, &mut outcomes).await;
+    }
+
+    let deletes: Vec<usize> = (0..plan.steps.len())
+        .filter(|&i| plan.steps[i].action == Action::Delete)
+        .collect();
+    let upload_failed = outcomes.iter().any(|o| o.status == Status::Failed);
+    if upload_failed {
+        for &i in &deletes {
+            outcomes[i] =
+                Outcome::failed("not attempted: an upload failed, so nothing was deleted".into());
+        }
+    } else if !deletes.is_empty() {
+        let keys: Vec<String> = deletes.iter().map(|&i| plan.steps[i].key.clone()).collect();
+        let prefix = if options.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", options.prefix)
+        };
+        assert!(
+            keys.iter()
+                .all(|k| k.starts_with(&prefix) && *k != options.manifest_key),
+            "plan tried to delete outside the prefix"
+        );
+        let results = store.delete(&keys).await;
+        for (&i, result) in deletes.iter().zip(results) {
+            outcomes[i] = match result {
+                Ok(()) => Outcome {
+                    status: Status::Done,
+                    ..Outcome::planned()
+                },
+                Err(e) => Outcome::failed(e.message),
+            };
+            runner.report(i, &outcomes[i]);
+        }
+    }
+    observer.event(Event::TransferDone);
+
+    for (step, outcome) in plan.steps.iter().zip(outcomes.iter_mut()) {
+        if step.action == Action::Unchanged {
+            outcome.status = Status::Done;
+        }
+    }
+    let done: Vec<Option<Option<String>>> = plan
+        .steps
+        .iter()
+        .zip(&outcomes)
+        .map(|(s, o)| {
+            (o.status == Status::Done && s.action != Action::Unchanged).then(|| o.etag.clone())
+        })
+        .collect();
+    let after = manifest_after(&options.prefix, base.manifest, plan, &done);
+    let unchanged_record = base.manifest.is_some_and(|m| m.entries == after.entries)
+        || (base.manifest.is_none() && after.entries.is_empty());
+    let (manifest_written, manifest_error) = if unchanged_record {
+        (false, None)
+    } else {
+        let touched: Vec<&str> = plan
+            .steps
+            .iter()
+            .zip(&done)
+            .filter(|(_, d)| d.is_some())
+            .map(|(s, _)| s.key.as_str())
+            .collect();
+        write_manifest(&store, &options.manifest_key, &after, base, &touched).await
+    };
+    Applied {
+        outcomes,
+        manifest_error,
+        manifest_written,
+    }
+}
+
+fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
+    let bytes = manifest.to_json();
+    let sha256 =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes)).into();
+    let md5 = md5::Digest::finalize(md5::Digest::chain_update(md5::Md5::default(), &bytes)).into();
+    Upload {
+        key: key.to_string(),
+        size: bytes.len() as u64,
+        body: Body::Bytes(bytes.into()),
+        headers: Headers {
+            content_type: "application/json".into(),
+            cache_control: Some("no-store".into()),
+            ..Headers::default()
+        },
+        sha256,
+        md5: Some(md5),
+    }
+}
+
+/// Write the new record with `If-Match` (or `If-None-Match: *`). If another
+/// push wrote the manifest meanwhile, keep its record but drop the keys this
+/// push touched: their state is no longer known, so the next push re-checks
+/// them instead of trusting a record that may be false.
+async fn write_manifest(
+    store: &SharedStore,
+    key: &str,
+    manifest: &Manifest,
+    base: &Base<'_>,
+    touched: &[&str],
+) -> (bool, Option<String>) {
+    let condition = match &base.etag {
+        Some(etag) => Condition::Matches(etag.clone()),
+        None => Condition::Absent,
+    };
+    match store.put(manifest_upload(key, manifest), condition).await {
+        Ok(_) => return (true, None),
+        Err(e) if e.kind != ErrorKind::PreconditionFailed => {
+            return (
+                false,
+                Some(format!("the remote manifest was not written: {e}")),
+            );
+        }
+        Err(_) => {}
+    }
+    let concurrent = format!(
+        "concurrent push: another push wrote the remote manifest {}/{key} while this one ran. Its record was kept, without the {} object(s) this push changed, so the next push re-checks them. Rerun the push",
+        store.describe(),
+        touched.len()
+    );
+    for _ in 0..5 {
+        let current = match store.get(key).await {
+            Ok(current) => current,
+            Err(e) => {
+                return (
+                    false,
+                    Some(format!("{concurrent}; re-reading the manifest failed: {e}")),
+                );
+            }
+        };
+        let (mut merged, condition) = match current {
+            Some(f) => match Manifest::from_json(&f.bytes) {
+                Ok(m) => (m, Condition::Matches(f.etag)),
+                Err(e) => {
+                    return (
+                        false,
+                        Some(format!(
+                            "{concurrent}; the other manifest is unreadable: {e}"
+                        )),
+                    );
+                }
+            },
+            None => (Manifest::new(&manifest.prefix), Condition::Absent),
+        };
+        for k in touched {
+            merged.entries.remove(*k);
+        }
+        match store.put(manifest_upload(key, &merged), condition).await {
+            Ok(_) => return (true, Some(concurrent)),
+            Err(e) if e.kind == ErrorKind::PreconditionFailed => {}
+            Err(e) => {
+                return (
+                    false,
+                    Some(format!(
+                        "{concurrent}; writing the merged manifest failed: {e}"
+                    )),
+                );
+            }
+        }
+    }
+    (
+        false,
+        Some(format!(
+            "{concurrent}; the manifest kept changing, so it was left as the other push wrote it"
+        )),
+    )
+}
+
+#[cfg(test)]
+#[path = "execute_tests.rs"]
+mod tests;

@@ -1,0 +1,288 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+use crate::config::file::{LoadedFile, parse};
+use crate::config::{Overrides, Settings};
+use crate::progress::Silent;
+use crate::store::memory::MemoryStore;
+use crate::store::{ErrorKind, Store, StoreError};
+use crate::sync::{self, SyncOptions};
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    store: Arc<MemoryStore>,
+}
+
+impl Fixture {
+    fn new(files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Self {
+            dir,
+            store: Arc::new(MemoryStore::new()),
+        };
+        for (path, body) in files {
+            f.write(path, body);
+        }
+        f
+    }
+
+    fn write(&self, path: &str, body: &str) {
+        let p = self.dir.path().join("site").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+
+    fn settings(&self, extra: &str) -> Settings {
+        let text = format!(
+            "source = \"site\"\nto = \"file://unused\"\n[storage]\nlocation = \"static\"\n{extra}"
+        );
+        let file = LoadedFile {
+            path: self.dir.path().join("s3sync.toml"),
+            config: parse(&text).unwrap(),
+            text,
+        };
+        Settings::resolve(
+            &Overrides::default(),
+            &|_| None,
+            Some(&file),
+            Path::new("/"),
+        )
+        .unwrap()
+    }
+
+    fn shared(&self) -> crate::store::SharedStore {
+        self.store.clone()
+    }
+
+    async fn push(&self, settings: &Settings) -> (sync::Prepared, Applied) {
+        let observer: Arc<dyn Observer> = Arc::new(Silent);
+        let prepared = sync::prepare(settings, &self.shared(), &SyncOptions::default(), &observer)
+            .await
+            .unwrap();
+        let applied = sync::push(settings, self.shared(), &prepared, observer)
+            .await
+            .unwrap();
+        (prepared, applied)
+    }
+
+    async fn remote_manifest(&self) -> Manifest {
+        let f = self
+            .store
+            .get("static/.s3sync-manifest.json")
+            .await
+            .unwrap()
+            .unwrap();
+        Manifest::from_json(&f.bytes).unwrap()
+    }
+}
+
+fn puts(log: &[String]) -> Vec<&str> {
+    log.iter().filter_map(|l| l.strip_prefix("put ")).collect()
+}
+
+#[tokio::test]
+async fn html_goes_after_assets_and_the_manifest_last() {
+    let f = Fixture::new(&[
+        ("index.html", "<html>"),
+        ("a.css", "a{}"),
+        ("sub/page.html", "<p>"),
+        ("b.js", "x"),
+    ]);
+    let settings = f.settings("[sync]\njobs = 1\n");
+    let (_, applied) = f.push(&settings).await;
+    assert_eq!(applied.failed(), 0);
+    let log = f.store.take_log();
+    let order = puts(&log);
+    assert_eq!(
+        order,
+        [
+            "static/a.css",
+            "static/b.js",
+            "static/index.html",
+            "static/sub/page.html",
+            "static/.s3sync-manifest.json"
+        ]
+    );
+    // A second push reads the manifest and sends nothing.
+    let (prepared, applied) = f.push(&settings).await;
+    assert!(!prepared.plan.has_changes());
+    assert!(!applied.manifest_written);
+    assert_eq!(f.store.take_log(), ["get static/.s3sync-manifest.json"]);
+}
+
+#[tokio::test]
+async fn gzip_objects_hold_gzip_bytes_and_others_the_source() {
+    let f = Fixture::new(&[("a.css", "body{}"), ("logo.png", "PNGDATA")]);
+    f.push(&f.settings("")).await;
+    let css = f.store.object("static/a.css").unwrap();
+    assert_eq!(&css.bytes[..2], &[0x1f, 0x8b]);
+    assert_eq!(css.headers.content_encoding.as_deref(), Some("gzip"));
+    let png = f.store.object("static/logo.png").unwrap();
+    assert_eq!(png.bytes, b"PNGDATA");
+    assert_eq!(png.headers.content_encoding, None);
+}
+
+#[tokio::test]
+async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
+    let f = Fixture::new(&[("keep.css", "k"), ("edit.css", "v1"), ("drop.css", "d")]);
+    let settings = f.settings("[sync]\ndelete = true\n");
+    f.push(&settings).await;
+    let before = f.remote_manifest().await;
+
+    std::fs::remove_file(f.dir.path().join("site/drop.css")).unwrap();
+    f.write("edit.css", "v2");
+    f.store.fail_puts(
+        "edit.css",
+        StoreError::new(ErrorKind::Other, "injected 500"),
+    );
+    let (prepared, applied) = f.push(&settings).await;
+    assert_eq!(prepared.plan.count(crate::plan::Action::Changed), 1);
+    assert_eq!(
+        applied.failed(),
+        2,
+        "the upload failed and the delete was not attempted"
+    );
+    assert!(
+        f.store.object("static/drop.css").is_some(),
+        "no delete after a failed upload"
+    );
+    let after = f.remote_manifest().await;
+    assert_eq!(
+        after, before,
+        "nothing succeeded that the manifest would record"
+    );
+
+    f.store.clear_faults();
+    f.store.take_log();
+    let (_, applied) = f.push(&settings).await;
+    assert_eq!(applied.failed(), 0);
+    let log = f.store.take_log();
+    assert_eq!(
+        puts(&log),
+        ["static/edit.css", "static/.s3sync-manifest.json"]
+    );
+    assert!(log.contains(&"delete static/drop.css".to_string()));
+    let m = f.remote_manifest().await;
+    assert_eq!(
+        m.entries.keys().collect::<Vec<_>>(),
+        ["static/edit.css", "static/keep.css"]
+    );
+}
+
+#[tokio::test]
+async fn an_error_that_fails_everything_stops_new_uploads() {
+    let files: Vec<(String, String)> = (0..10)
+        .map(|i| (format!("f{i}.css"), format!("{i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let f = Fixture::new(&refs);
+    f.store.fail_puts(
+        "",
+        StoreError::new(ErrorKind::AclNotSupported, "bucket does not allow ACLs"),
+    );
+    let (_, applied) = f.push(&f.settings("[sync]\njobs = 1\n")).await;
+    assert_eq!(applied.failed(), 10);
+    assert_eq!(
+        puts(&f.store.take_log()),
+        ["static/f0.css"],
+        "one attempt, then stop"
+    );
+    let not_attempted = applied
+        .outcomes
+        .iter()
+        .filter(|o| {
+            o.error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("not attempted"))
+        })
+        .count();
+    assert_eq!(not_attempted, 9);
+    assert!(f.store.keys().is_empty(), "no manifest for an empty result");
+}
+
+#[tokio::test]
+async fn a_file_changed_after_hashing_is_not_uploaded() {
+    let f = Fixture::new(&[("a.css", "original"), ("b.txt", "same-b")]);
+    let settings = f.settings("");
+    let observer: Arc<dyn Observer> = Arc::new(Silent);
+    let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &observer)
+        .await
+        .unwrap();
+    f.write("a.css", "modified");
+    f.write("b.txt", "other-b");
+    let applied = sync::push(&settings, f.shared(), &prepared, observer)
+        .await
+        .unwrap();
+    assert_eq!(applied.failed(), 2);
+    for o in &applied.outcomes {
+        assert!(
+            o.error
+                .as_deref()
+                .unwrap()
+                .contains("changed after it was hashed"),
+            "{o:?}"
+        );
+    }
+    assert!(f.store.object("static/a.css").is_none());
+    assert!(f.store.object("static/b.txt").is_none());
+}
+
+#[tokio::test]
+async fn a_concurrent_push_never_leaves_a_false_record() {
+    let f = Fixture::new(&[("a.css", "A"), ("b.css", "B")]);
+    let one = f.settings("[storage.object_parameters]\nCacheControl = \"max-age=1\"\n");
+    let two = f.settings("[storage.object_parameters]\nCacheControl = \"max-age=2\"\n");
+    let observer: Arc<dyn Observer> = Arc::new(Silent);
+    // Two pushes plan against the same (empty) bucket...
+    let first = sync::prepare(&one, &f.shared(), &SyncOptions::default(), &observer)
+        .await
+        .unwrap();
+    let second = sync::prepare(&two, &f.shared(), &SyncOptions::default(), &observer)
+        .await
+        .unwrap();
+    // ...the second finishes first, then the first overwrites both objects
+    // and loses the manifest race.
+    let won = sync::push(&two, f.shared(), &second, observer.clone())
+        .await
+        .unwrap();
+    assert!(won.manifest_error.is_none());
+    let lost = sync::push(&one, f.shared(), &first, observer)
+        .await
+        .unwrap();
+    let err = lost.manifest_error.unwrap();
+    assert!(err.contains("concurrent push"), "{err}");
+    // The bucket holds the first push's headers; the record must not claim
+    // the second push's for those keys.
+    assert_eq!(
+        f.store
+            .object("static/a.css")
+            .unwrap()
+            .headers
+            .cache_control
+            .as_deref(),
+        Some("max-age=1")
+    );
+    let m = f.remote_manifest().await;
+    assert!(m.entries.is_empty(), "{:?}", m.entries.keys());
+    // The next push of either tree converges to an exact record.
+    let (_, applied) = f.push(&two).await;
+    assert_eq!(applied.failed(), 0);
+    let m = f.remote_manifest().await;
+    assert_eq!(
+        m.entries["static/a.css"].headers.cache_control.as_deref(),
+        Some("max-age=2")
+    );
+    assert_eq!(
+        f.store
+            .object("static/a.css")
+            .unwrap()
+            .headers
+            .cache_control
+            .as_deref(),
+        Some("max-age=2")
+    );
+}

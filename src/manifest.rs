@@ -1,0 +1,222 @@
+//! The manifest: key → source SHA-256, size and the resolved upload
+//! parameters. The local manifest says what the bucket should hold; the
+//! remote one (same shape, plus ETags) records what the last push left there.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Everything S3 stores about an object besides its bytes that s3sync sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Headers {
+    pub content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_disposition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_language: Option<String>,
+    /// Canned ACL sent with the object; `None` sends no ACL header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+impl Headers {
+    /// Human-readable differences from `other` (what a push would change),
+    /// comparing only what `other` can tell (`acl_known`: listings give no ACL).
+    pub fn differences(&self, other: &Self, acl_known: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut field = |name: &str, old: Option<&str>, new: Option<&str>| {
+            if old != new {
+                out.push(format!(
+                    "{name}: {} → {}",
+                    old.map_or("(none)".to_string(), |v| format!("{v:?}")),
+                    new.map_or("(none)".to_string(), |v| format!("{v:?}"))
+                ));
+            }
+        };
+        field(
+            "content_type",
+            Some(&other.content_type),
+            Some(&self.content_type),
+        );
+        field(
+            "content_encoding",
+            other.content_encoding.as_deref(),
+            self.content_encoding.as_deref(),
+        );
+        field(
+            "cache_control",
+            other.cache_control.as_deref(),
+            self.cache_control.as_deref(),
+        );
+        field(
+            "content_disposition",
+            other.content_disposition.as_deref(),
+            self.content_disposition.as_deref(),
+        );
+        field(
+            "content_language",
+            other.content_language.as_deref(),
+            self.content_language.as_deref(),
+        );
+        if acl_known {
+            field("acl", other.acl.as_deref(), self.acl.as_deref());
+        }
+        field(
+            "storage_class",
+            other.storage_class.as_deref(),
+            self.storage_class.as_deref(),
+        );
+        if self.metadata != other.metadata {
+            out.push(format!(
+                "metadata: {:?} → {:?}",
+                other.metadata, self.metadata
+            ));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Slash path relative to the source.
+    pub path: String,
+    /// SHA-256 (hex) of the source bytes.
+    pub sha256: String,
+    /// Size of the source bytes.
+    pub size: u64,
+    pub headers: Headers,
+    /// ETag of the object as stored (remote manifest only), unquoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+impl Entry {
+    pub fn same_content(&self, other: &Self) -> bool {
+        self.sha256 == other.sha256 && self.size == other.size
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    pub generator: String,
+    /// Key prefix the entries live under.
+    pub prefix: String,
+    /// Full object key → entry.
+    pub entries: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error(
+        "it is not a valid s3sync manifest ({0}); run `s3sync push --verify` to rebuild it from a bucket listing"
+    )]
+    Malformed(String),
+    #[error(
+        "it was written by a newer s3sync (manifest version {0}, this one reads {MANIFEST_VERSION}); upgrade s3sync"
+    )]
+    TooNew(u32),
+}
+
+impl Manifest {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            version: MANIFEST_VERSION,
+            generator: concat!("s3sync ", env!("CARGO_PKG_VERSION")).to_string(),
+            prefix: prefix.to_string(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("manifest serialises");
+        out.push(b'\n');
+        out
+    }
+
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
+        #[derive(Deserialize)]
+        struct Probe {
+            version: u32,
+        }
+        let probe: Probe =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        if probe.version > MANIFEST_VERSION {
+            return Err(ManifestError::TooNew(probe.version));
+        }
+        serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(sha: &str) -> Entry {
+        Entry {
+            path: "a.css".into(),
+            sha256: sha.into(),
+            size: 3,
+            headers: Headers {
+                content_type: "text/css".into(),
+                ..Headers::default()
+            },
+            etag: None,
+        }
+    }
+
+    #[test]
+    fn json_round_trip_is_stable() {
+        let mut m = Manifest::new("static");
+        m.entries.insert("static/b.css".into(), entry("bb"));
+        m.entries.insert("static/a.css".into(), entry("aa"));
+        let json = m.to_json();
+        let back = Manifest::from_json(&json).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.to_json(), json);
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.find("static/a.css").unwrap() < text.find("static/b.css").unwrap());
+    }
+
+    #[test]
+    fn newer_and_malformed_manifests_are_named() {
+        let err = Manifest::from_json(br#"{"version": 99}"#).unwrap_err();
+        assert!(err.to_string().contains("upgrade s3sync"), "{err}");
+        let err = Manifest::from_json(b"not json").unwrap_err();
+        assert!(err.to_string().contains("--verify"), "{err}");
+    }
+
+    #[test]
+    fn header_differences_are_readable() {
+        let old = Headers {
+            content_type: "text/css".into(),
+            cache_control: Some("max-age=60".into()),
+            acl: Some("private".into()),
+            ..Headers::default()
+        };
+        let new = Headers {
+            cache_control: Some("max-age=3600".into()),
+            acl: Some("public-read".into()),
+            ..old.clone()
+        };
+        let diffs = new.differences(&old, true);
+        assert_eq!(
+            diffs,
+            [
+                "cache_control: \"max-age=60\" → \"max-age=3600\"",
+                "acl: \"private\" → \"public-read\""
+            ]
+        );
+        assert_eq!(new.differences(&old, false).len(), 1);
+    }
+}

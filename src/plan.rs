@@ -1,0 +1,359 @@
+//! The plan: a pure function of (local manifest, remote state, options) →
+//! one action per key, with a reason. `diff`, `push --dry-run`, the summary
+//! and `--json` all render this one value. Modification times are never
+//! evidence: only SHA-256, size, ETags and headers are compared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::manifest::{Entry, Headers, Manifest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    New,
+    Changed,
+    Headers,
+    Delete,
+    Unchanged,
+}
+
+impl Action {
+    pub const ALL: [Self; 5] = [
+        Self::New,
+        Self::Changed,
+        Self::Headers,
+        Self::Delete,
+        Self::Unchanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Changed => "changed",
+            Self::Headers => "headers",
+            Self::Delete => "delete",
+            Self::Unchanged => "unchanged",
+        }
+    }
+
+    /// Whether applying the action changes the bucket.
+    pub fn is_change(self) -> bool {
+        self != Self::Unchanged
+    }
+
+    /// Whether the action sends object bytes.
+    pub fn uploads(self) -> bool {
+        matches!(self, Self::New | Self::Changed)
+    }
+}
+
+/// One object as a bucket listing shows it (plus its headers when a HEAD
+/// was made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteObject {
+    pub size: u64,
+    /// Unquoted ETag.
+    pub etag: String,
+    pub headers: Option<Headers>,
+}
+
+/// What is known of the bucket: the remote manifest, a listing, or both
+/// (`--verify`, or no manifest yet).
+#[derive(Debug, Clone, Default)]
+pub struct RemoteState {
+    pub manifest: Option<Manifest>,
+    pub listing: Option<BTreeMap<String, RemoteObject>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    pub delete: bool,
+    /// Also delete objects under the prefix that no manifest attributes to
+    /// s3sync.
+    pub delete_foreign: bool,
+    /// Re-upload every file.
+    pub force: bool,
+    /// The remote manifest's key, never planned as an object.
+    pub manifest_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub key: String,
+    /// Source path (for deletes, the path the manifest recorded).
+    pub path: Option<String>,
+    pub action: Action,
+    pub reason: String,
+    /// What the bucket should hold afterwards (None for deletes).
+    pub local: Option<Entry>,
+    /// The manifest entry that is true of the bucket *now* for this key, so a
+    /// failed step leaves an exact record.
+    pub recorded: Option<Entry>,
+    /// ETag of the object the step replaces or re-headers, if known.
+    pub remote_etag: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// Objects under the prefix not written by s3sync (kept).
+    pub foreign: Vec<String>,
+    /// Keys s3sync wrote that are no longer in the source (kept without
+    /// `--delete`).
+    pub stale: Vec<String>,
+    /// Manifest keys whose objects are already gone from the bucket.
+    pub vanished: Vec<String>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action == action).count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.steps.iter().any(|s| s.action.is_change()) || !self.vanished.is_empty()
+    }
+}
+
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(12)]
+}
+
+fn content_reason(local: &Entry, old: &Entry) -> String {
+    if local.size == old.size {
+        format!(
+            "content differs, same size {} (sha256 {} → {})",
+            local.size,
+            short(&old.sha256),
+            short(&local.sha256)
+        )
+    } else {
+        format!(
+            "content differs (size {} → {}, sha256 {} → {})",
+            old.size,
+            local.size,
+            short(&old.sha256),
+            short(&local.sha256)
+        )
+    }
+}
+
+/// Compare one local entry with what is known remotely.
+fn plan_local(
+    local: &Entry,
+    trusted: Option<&Entry>,
+    manifest_entry: Option<&Entry>,
+    listed: Option<&RemoteObject>,
+    listing_present: bool,
+    local_etag: Option<&String>,
+    force: bool,
+) -> (Action, String, Option<Entry>, Option<String>) {
+    if let Some(old) = trusted {
+        let etag = old.etag.clone().or_else(|| listed.map(|o| o.etag.clone()));
+        let recorded = Some(old.clone());
+        if force {
+            return (Action::Changed, "--force: re-upload".into(), recorded, etag);
+        }
+        if !local.same_content(old) {
+            return (Action::Changed, content_reason(local, old), recorded, etag);
+        }
+        let diffs = local.headers.differences(&old.headers, true);
+        if diffs.is_empty() {
+            return (
+                Action::Unchanged,
+                "same SHA-256 and headers as recorded".into(),
+                recorded,
+                etag,
+            );
+        }
+        return (Action::Headers, diffs.join("; "), recorded, etag);
+    }
+    if let Some(obj) = listed {
+        let drift = if manifest_entry.is_some() {
+            "bucket object drifted from the manifest; "
+        } else {
+            ""
+        };
+        let etag = Some(obj.etag.clone());
+        if force {
+            return (Action::Changed, "--force: re-upload".into(), None, etag);
+        }
+        if obj.etag.contains('-') {
+            return (
+                Action::Changed,
+                format!(
+                    "{drift}bucket object was uploaded in parts; its ETag cannot prove the bytes"
+                ),
+                None,
+                etag,
+            );
+        }
+        if local_etag != Some(&obj.etag) {
+            return (
+                Action::Changed,
+                format!(
+                    "{drift}bucket object differs (ETag {} ≠ {})",
+                    short(&obj.etag),
+                    local_etag.map_or("?", |e| short(e))
+                ),
+                None,
+                etag,
+            );
+        }
+        let diffs = obj
+            .headers
+            .as_ref()
+            .map(|h| local.headers.differences(h, false))
+            .unwrap_or_default();
+        if diffs.is_empty() {
+            let mut same = local.clone();
+            same.etag = Some(obj.etag.clone());
+            return (
+                Action::Unchanged,
+                format!("{drift}bucket object has the same bytes (ETag) and headers"),
+                Some(same),
+                etag,
+            );
+        }
+        return (
+            Action::Headers,
+            format!("{drift}{}", diffs.join("; ")),
+            None,
+            etag,
+        );
+    }
+    let reason = if manifest_entry.is_some() && listing_present {
+        "recorded in the manifest but missing from the bucket"
+    } else if listing_present {
+        "not in the bucket"
+    } else {
+        "not in the remote manifest"
+    };
+    (Action::New, reason.into(), None, None)
+}
+
+/// Build the plan. `local_etags` holds, for keys that need a listing
+/// comparison, the MD5 (hex) of the bytes s3sync would store.
+pub fn plan(
+    local: &Manifest,
+    local_etags: &BTreeMap<String, String>,
+    remote: &RemoteState,
+    options: &PlanOptions,
+) -> Plan {
+    let empty = BTreeMap::new();
+    let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
+    let listing = remote.listing.as_ref();
+    let keys: BTreeSet<&String> = local
+        .entries
+        .keys()
+        .chain(manifest.keys())
+        .chain(listing.into_iter().flat_map(BTreeMap::keys))
+        .filter(|k| **k != options.manifest_key)
+        .collect();
+    let mut out = Plan::default();
+    for key in keys {
+        let m = manifest.get(key);
+        let o = listing.and_then(|l| l.get(key));
+        // A manifest entry is trusted unless a listing contradicts it.
+        let trusted = m.filter(|m| {
+            listing.is_none() || o.is_some_and(|o| m.etag.as_ref().is_none_or(|e| *e == o.etag))
+        });
+        if let Some(l) = local.entries.get(key) {
+            let (action, reason, recorded, remote_etag) = plan_local(
+                l,
+                trusted,
+                m,
+                o,
+                listing.is_some(),
+                local_etags.get(key),
+                options.force,
+            );
+            out.steps.push(Step {
+                key: key.clone(),
+                path: Some(l.path.clone()),
+                action,
+                reason,
+                local: Some(l.clone()),
+                recorded,
+                remote_etag,
+            });
+        } else if let Some(m) = m {
+            if listing.is_some() && o.is_none() {
+                out.vanished.push(key.clone());
+            } else if options.delete {
+                out.steps.push(Step {
+                    key: key.clone(),
+                    path: Some(m.path.clone()),
+                    action: Action::Delete,
+                    reason: "not in the source".into(),
+                    local: None,
+                    recorded: trusted.cloned(),
+                    remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
+                });
+            } else {
+                out.stale.push(key.clone());
+            }
+        } else if let Some(o) = o {
+            if options.delete && options.delete_foreign {
+                out.steps.push(Step {
+                    key: key.clone(),
+                    path: None,
+                    action: Action::Delete,
+                    reason: "not in the source; not written by s3sync (--delete-foreign)".into(),
+                    local: None,
+                    recorded: None,
+                    remote_etag: Some(o.etag.clone()),
+                });
+            } else {
+                out.foreign.push(key.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The manifest that is true of the bucket after applying `plan`, given
+/// which steps succeeded (`done[i]` is the new ETag for step `i`, or `None`
+/// when the step failed or was not attempted).
+pub fn manifest_after(
+    prefix: &str,
+    base: Option<&Manifest>,
+    plan: &Plan,
+    done: &[Option<Option<String>>],
+) -> Manifest {
+    let mut out = Manifest::new(prefix);
+    if let Some(base) = base {
+        out.entries.clone_from(&base.entries);
+    }
+    for key in &plan.vanished {
+        out.entries.remove(key);
+    }
+    for (step, done) in plan.steps.iter().zip(done) {
+        let entry = match (step.action, done) {
+            (Action::Unchanged, _) => step.recorded.clone().map(|r| Entry {
+                etag: r.etag,
+                ..step
+                    .local
+                    .clone()
+                    .expect("unchanged steps have a local entry")
+            }),
+            (Action::Delete, Some(_)) => None,
+            (_, Some(etag)) => step.local.clone().map(|l| Entry {
+                etag: etag.clone(),
+                ..l
+            }),
+            (_, None) => step.recorded.clone(),
+        };
+        match entry {
+            Some(e) => out.entries.insert(step.key.clone(), e),
+            None => out.entries.remove(&step.key),
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

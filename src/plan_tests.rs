@@ -1,0 +1,305 @@
+use super::*;
+
+fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
+    Entry {
+        path: path.into(),
+        sha256: sha.into(),
+        size,
+        headers: Headers {
+            content_type: "text/css; charset=utf-8".into(),
+            cache_control: Some(cache.into()),
+            acl: Some("public-read".into()),
+            ..Headers::default()
+        },
+        etag: None,
+    }
+}
+
+fn manifest(entries: &[(&str, Entry)]) -> Manifest {
+    let mut m = Manifest::new("p");
+    for (k, e) in entries {
+        m.entries.insert((*k).into(), e.clone());
+    }
+    m
+}
+
+fn with_etag(mut e: Entry, etag: &str) -> Entry {
+    e.etag = Some(etag.into());
+    e
+}
+
+fn opts() -> PlanOptions {
+    PlanOptions {
+        manifest_key: "p/.s3sync-manifest.json".into(),
+        ..PlanOptions::default()
+    }
+}
+
+fn actions(plan: &Plan) -> Vec<(&str, Action)> {
+    plan.steps
+        .iter()
+        .map(|s| (s.key.as_str(), s.action))
+        .collect()
+}
+
+#[test]
+fn table_against_a_remote_manifest() {
+    let a = entry("a.css", "aaaa", 10, "max-age=60");
+    let b = entry("b.css", "bbbb", 10, "max-age=60");
+    let c = entry("c.css", "cccc", 10, "max-age=60");
+    let local = manifest(&[
+        ("p/a.css", a.clone()),
+        // same size, different bytes
+        ("p/b.css", entry("b.css", "b222", 10, "max-age=60")),
+        // same bytes, new Cache-Control
+        ("p/c.css", entry("c.css", "cccc", 10, "max-age=3600")),
+        ("p/d.css", entry("d.css", "dddd", 4, "max-age=60")),
+    ]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/a.css", with_etag(a, "ea")),
+            ("p/b.css", with_etag(b, "eb")),
+            ("p/c.css", with_etag(c, "ec")),
+            ("p/gone.css", entry("gone.css", "9999", 1, "x")),
+        ])),
+        listing: None,
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &opts());
+    assert_eq!(
+        actions(&plan),
+        [
+            ("p/a.css", Action::Unchanged),
+            ("p/b.css", Action::Changed),
+            ("p/c.css", Action::Headers),
+            ("p/d.css", Action::New),
+        ]
+    );
+    assert!(
+        plan.steps[1].reason.contains("same size 10"),
+        "{}",
+        plan.steps[1].reason
+    );
+    assert_eq!(
+        plan.steps[2].reason,
+        "cache_control: \"max-age=60\" → \"max-age=3600\""
+    );
+    assert_eq!(plan.steps[2].remote_etag.as_deref(), Some("ec"));
+    assert_eq!(plan.stale, ["p/gone.css"]);
+    assert!(plan.has_changes());
+}
+
+#[test]
+fn deletes_only_when_asked_and_only_for_recorded_keys() {
+    let local = manifest(&[("p/a.css", entry("a.css", "aaaa", 1, "x"))]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/a.css", entry("a.css", "aaaa", 1, "x")),
+            ("p/old.css", entry("old.css", "oooo", 1, "x")),
+        ])),
+        listing: Some(
+            [
+                ("p/a.css", "e1"),
+                ("p/old.css", "e2"),
+                ("p/foreign.txt", "e3"),
+                ("p/.s3sync-manifest.json", "e4"),
+            ]
+            .into_iter()
+            .map(|(k, e)| {
+                (
+                    k.to_string(),
+                    RemoteObject {
+                        size: 1,
+                        etag: e.into(),
+                        headers: None,
+                    },
+                )
+            })
+            .collect(),
+        ),
+    };
+    let no_delete = plan(&local, &BTreeMap::new(), &remote, &opts());
+    assert_eq!(actions(&no_delete), [("p/a.css", Action::Unchanged)]);
+    assert_eq!(no_delete.stale, ["p/old.css"]);
+    assert_eq!(no_delete.foreign, ["p/foreign.txt"]);
+
+    let delete = PlanOptions {
+        delete: true,
+        ..opts()
+    };
+    let with_delete = plan(&local, &BTreeMap::new(), &remote, &delete);
+    assert_eq!(
+        actions(&with_delete),
+        [
+            ("p/a.css", Action::Unchanged),
+            ("p/old.css", Action::Delete)
+        ]
+    );
+    assert_eq!(
+        with_delete.foreign,
+        ["p/foreign.txt"],
+        "foreign objects are kept"
+    );
+
+    let foreign = PlanOptions {
+        delete: true,
+        delete_foreign: true,
+        ..opts()
+    };
+    let all = plan(&local, &BTreeMap::new(), &remote, &foreign);
+    assert_eq!(all.count(Action::Delete), 2);
+    assert!(all.steps.iter().all(|s| s.key != "p/.s3sync-manifest.json"));
+}
+
+#[test]
+fn listing_reconciles_by_etag_when_there_is_no_manifest() {
+    let local = manifest(&[
+        ("p/same.css", entry("same.css", "s", 3, "x")),
+        ("p/diff.css", entry("diff.css", "d", 3, "x")),
+        ("p/hdr.css", entry("hdr.css", "h", 3, "x")),
+        ("p/multi.bin", entry("multi.bin", "m", 3, "x")),
+        ("p/new.css", entry("new.css", "n", 3, "x")),
+    ]);
+    let listed = |etag: &str, cache: &str| RemoteObject {
+        size: 3,
+        etag: etag.into(),
+        headers: Some(Headers {
+            content_type: "text/css; charset=utf-8".into(),
+            cache_control: Some(cache.into()),
+            ..Headers::default()
+        }),
+    };
+    let remote = RemoteState {
+        manifest: None,
+        listing: Some(BTreeMap::from([
+            ("p/same.css".to_string(), listed("m1", "x")),
+            ("p/diff.css".to_string(), listed("zz", "x")),
+            ("p/hdr.css".to_string(), listed("m3", "old")),
+            ("p/multi.bin".to_string(), listed("abc-2", "x")),
+        ])),
+    };
+    let etags = BTreeMap::from([
+        ("p/same.css".to_string(), "m1".to_string()),
+        ("p/diff.css".to_string(), "m2".to_string()),
+        ("p/hdr.css".to_string(), "m3".to_string()),
+        ("p/multi.bin".to_string(), "m4".to_string()),
+    ]);
+    let plan = plan(&local, &etags, &remote, &opts());
+    assert_eq!(
+        actions(&plan),
+        [
+            ("p/diff.css", Action::Changed),
+            ("p/hdr.css", Action::Headers),
+            ("p/multi.bin", Action::Changed),
+            ("p/new.css", Action::New),
+            ("p/same.css", Action::Unchanged),
+        ]
+    );
+    assert_eq!(plan.steps[3].reason, "not in the bucket");
+    // An object with the same bytes is recorded as ours afterwards.
+    let after = manifest_after("p", None, &plan, &vec![None; plan.steps.len()]);
+    assert_eq!(after.entries.keys().collect::<Vec<_>>(), ["p/same.css"]);
+    assert_eq!(after.entries["p/same.css"].etag.as_deref(), Some("m1"));
+}
+
+#[test]
+fn verify_catches_drift_and_missing_objects() {
+    let a = entry("a.css", "aaaa", 1, "x");
+    let local = manifest(&[
+        ("p/a.css", a.clone()),
+        ("p/b.css", entry("b.css", "bbbb", 1, "x")),
+    ]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/a.css", with_etag(a, "recorded")),
+            ("p/b.css", with_etag(entry("b.css", "bbbb", 1, "x"), "eb")),
+            ("p/c.css", with_etag(entry("c.css", "cccc", 1, "x"), "ec")),
+        ])),
+        listing: Some(BTreeMap::from([(
+            "p/a.css".to_string(),
+            RemoteObject {
+                size: 1,
+                etag: "someone-else".into(),
+                headers: None,
+            },
+        )])),
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &opts());
+    assert_eq!(
+        actions(&plan),
+        [("p/a.css", Action::Changed), ("p/b.css", Action::New)]
+    );
+    assert!(plan.steps[0].reason.starts_with("bucket object drifted"));
+    assert_eq!(
+        plan.steps[1].reason,
+        "recorded in the manifest but missing from the bucket"
+    );
+    assert_eq!(plan.vanished, ["p/c.css"]);
+    // If both uploads fail, the manifest no longer claims either object.
+    let after = manifest_after("p", remote.manifest.as_ref(), &plan, &[None, None]);
+    assert!(after.entries.is_empty(), "{:?}", after.entries.keys());
+}
+
+#[test]
+fn mtimes_play_no_part_and_force_reuploads() {
+    // Entries carry no mtime at all: identical bytes and headers are unchanged.
+    let a = entry("a.css", "aaaa", 1, "x");
+    let local = manifest(&[("p/a.css", a.clone())]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[("p/a.css", with_etag(a, "e"))])),
+        listing: None,
+    };
+    assert!(!plan(&local, &BTreeMap::new(), &remote, &opts()).has_changes());
+    let force = PlanOptions {
+        force: true,
+        ..opts()
+    };
+    assert_eq!(
+        actions(&plan(&local, &BTreeMap::new(), &remote, &force)),
+        [("p/a.css", Action::Changed)]
+    );
+}
+
+#[test]
+fn manifest_after_records_exactly_what_succeeded() {
+    let old = |p: &str| with_etag(entry(p, "old", 1, "x"), "old-etag");
+    let local = manifest(&[
+        ("p/ok.css", entry("ok.css", "new", 1, "x")),
+        ("p/fail.css", entry("fail.css", "new", 1, "x")),
+        ("p/newfail.css", entry("newfail.css", "new", 1, "x")),
+    ]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/ok.css", old("ok.css")),
+            ("p/fail.css", old("fail.css")),
+            ("p/del.css", old("del.css")),
+        ])),
+        listing: None,
+    };
+    let delete = PlanOptions {
+        delete: true,
+        ..opts()
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &delete);
+    assert_eq!(
+        actions(&plan),
+        [
+            ("p/del.css", Action::Delete),
+            ("p/fail.css", Action::Changed),
+            ("p/newfail.css", Action::New),
+            ("p/ok.css", Action::Changed),
+        ]
+    );
+    // The delete and ok.css succeed; the other two fail.
+    let done = [Some(None), None, None, Some(Some("new-etag".to_string()))];
+    let after = manifest_after("p", remote.manifest.as_ref(), &plan, &done);
+    assert_eq!(
+        after.entries.keys().collect::<Vec<_>>(),
+        ["p/fail.css", "p/ok.css"]
+    );
+    assert_eq!(
+        after.entries["p/fail.css"].sha256, "old",
+        "failed upload keeps the old record"
+    );
+    assert_eq!(after.entries["p/ok.css"].sha256, "new");
+    assert_eq!(after.entries["p/ok.css"].etag.as_deref(), Some("new-etag"));
+}

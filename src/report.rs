@@ -1,0 +1,310 @@
+//! Renderings of a plan and of what applying it did: human text and the
+//! versioned JSON document (DESIGN §2). Pure functions of their inputs.
+
+use std::fmt::Write as _;
+
+use humansize::{DECIMAL, format_size};
+use serde::Serialize;
+
+use crate::execute::{Applied, Outcome, Status};
+use crate::plan::{Action, Plan};
+
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub new: usize,
+    pub changed: usize,
+    pub headers: usize,
+    pub deleted: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub bytes_uploaded: u64,
+    /// Bytes gzip saved on the objects sent.
+    pub bytes_saved_by_gzip: u64,
+    /// Objects s3sync wrote that are no longer in the source (kept).
+    pub stale: usize,
+    /// Objects under the prefix that s3sync did not write (kept).
+    pub foreign: usize,
+}
+
+impl Summary {
+    pub fn new(plan: &Plan, applied: Option<&Applied>) -> Self {
+        let outcomes = applied.map(|a| a.outcomes.as_slice());
+        let done = |action: Action| match outcomes {
+            None => plan.count(action),
+            Some(o) => plan
+                .steps
+                .iter()
+                .zip(o)
+                .filter(|(s, o)| s.action == action && o.status == Status::Done)
+                .count(),
+        };
+        Self {
+            new: done(Action::New),
+            changed: done(Action::Changed),
+            headers: done(Action::Headers),
+            deleted: done(Action::Delete),
+            unchanged: plan.count(Action::Unchanged),
+            failed: applied.map_or(0, Applied::failed),
+            bytes_uploaded: outcomes.map_or(0, |o| o.iter().map(|o| o.bytes).sum()),
+            bytes_saved_by_gzip: outcomes.map_or(0, |o| o.iter().map(|o| o.gzip_saved).sum()),
+            stale: plan.stale.len(),
+            foreign: plan.foreign.len(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonAction<'a> {
+    key: &'a str,
+    path: Option<&'a str>,
+    action: Action,
+    reason: &'a str,
+    status: Status,
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    dry_run: bool,
+    target: &'a str,
+    summary: Summary,
+    actions: Vec<JsonAction<'a>>,
+    stale: &'a [String],
+    foreign: &'a [String],
+    manifest_error: Option<&'a str>,
+}
+
+/// The JSON document for `diff` (`applied` = None) or `push`.
+pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str) -> String {
+    let planned = Outcome {
+        status: Status::Planned,
+        error: None,
+        bytes: 0,
+        gzip_saved: 0,
+        etag: None,
+    };
+    let actions = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let o = applied.map_or(&planned, |a| &a.outcomes[i]);
+            JsonAction {
+                key: &s.key,
+                path: s.path.as_deref(),
+                action: s.action,
+                reason: &s.reason,
+                status: o.status,
+                error: o.error.as_deref(),
+            }
+        })
+        .collect();
+    let report = JsonReport {
+        version: JSON_VERSION,
+        dry_run,
+        target,
+        summary: Summary::new(plan, applied),
+        actions,
+        stale: &plan.stale,
+        foreign: &plan.foreign,
+        manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
+    };
+    let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
+    out.push('\n');
+    out
+}
+
+fn sigil(action: Action) -> char {
+    match action {
+        Action::New => '+',
+        Action::Changed => '~',
+        Action::Headers => '*',
+        Action::Delete => '-',
+        Action::Unchanged => '=',
+    }
+}
+
+fn counts_line(s: &Summary) -> String {
+    format!(
+        "{} new, {} changed, {} headers, {} deleted, {} unchanged",
+        s.new, s.changed, s.headers, s.deleted, s.unchanged
+    )
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The plan as text, grouped by action (`diff`, `push --dry-run`).
+/// `verbose` also lists unchanged keys.
+pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
+    let mut out = String::new();
+    for action in Action::ALL {
+        if action == Action::Unchanged && !verbose {
+            continue;
+        }
+        let steps: Vec<_> = plan.steps.iter().filter(|s| s.action == action).collect();
+        if steps.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{} ({}):", action.as_str(), steps.len());
+        for s in steps {
+            let _ = writeln!(out, "  {} {}  ({})", sigil(action), s.key, s.reason);
+        }
+    }
+    if !plan.stale.is_empty() {
+        let _ = writeln!(
+            out,
+            "kept: {} no longer in the source (push --delete removes them)",
+            plural(plan.stale.len(), "object", "objects")
+        );
+    }
+    if !plan.foreign.is_empty() {
+        let _ = writeln!(
+            out,
+            "foreign: {} under the prefix not written by s3sync (kept; --delete --delete-foreign removes them)",
+            plural(plan.foreign.len(), "object", "objects")
+        );
+    }
+    let summary = Summary::new(plan, None);
+    if plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "{target}: {}",
+            counts_line(&summary).replace(" deleted", " to delete")
+        );
+    } else {
+        let _ = writeln!(out, "{target}: in sync ({} unchanged)", summary.unchanged);
+    }
+    out
+}
+
+/// What a push did, as text: counts, bytes, failures.
+pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> String {
+    let s = Summary::new(plan, Some(applied));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{target}: {}, {} failed; sent {} (gzip saved {}) in {seconds:.1}s",
+        counts_line(&s),
+        s.failed,
+        format_size(s.bytes_uploaded, DECIMAL),
+        format_size(s.bytes_saved_by_gzip, DECIMAL),
+    );
+    let failures: Vec<_> = plan
+        .steps
+        .iter()
+        .zip(&applied.outcomes)
+        .filter(|(_, o)| o.status == Status::Failed)
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "failed ({}):", failures.len());
+        for (step, o) in failures.iter().take(20) {
+            let _ = writeln!(
+                out,
+                "  ! {} ({}): {}",
+                step.key,
+                step.action.as_str(),
+                o.error.as_deref().unwrap_or("unknown error")
+            );
+        }
+        if failures.len() > 20 {
+            let _ = writeln!(
+                out,
+                "  … and {} more (use --json for all)",
+                failures.len() - 20
+            );
+        }
+        let _ = writeln!(
+            out,
+            "the remote manifest records exactly what the bucket now holds; rerun the push to retry only what failed"
+        );
+    }
+    if !plan.stale.is_empty() {
+        let _ = writeln!(
+            out,
+            "kept: {} no longer in the source (push --delete removes them)",
+            plural(plan.stale.len(), "object", "objects")
+        );
+    }
+    if let Some(e) = &applied.manifest_error {
+        let _ = writeln!(out, "error: {e}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Entry, Headers, Manifest};
+    use crate::plan::{PlanOptions, RemoteState, plan};
+    use std::collections::BTreeMap;
+
+    fn entry(path: &str, sha: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            sha256: sha.into(),
+            size: 4,
+            headers: Headers {
+                content_type: "text/css; charset=utf-8".into(),
+                ..Headers::default()
+            },
+            etag: Some("e".into()),
+        }
+    }
+
+    fn sample() -> Plan {
+        let mut local = Manifest::new("static");
+        local
+            .entries
+            .insert("static/a.css".into(), entry("a.css", "aaaa"));
+        local
+            .entries
+            .insert("static/b.css".into(), entry("b.css", "b2b2"));
+        let mut remote = Manifest::new("static");
+        remote
+            .entries
+            .insert("static/a.css".into(), entry("a.css", "aaaa"));
+        remote
+            .entries
+            .insert("static/b.css".into(), entry("b.css", "b1b1"));
+        remote
+            .entries
+            .insert("static/gone.css".into(), entry("gone.css", "gggg"));
+        plan(
+            &local,
+            &BTreeMap::new(),
+            &RemoteState {
+                manifest: Some(remote),
+                listing: None,
+            },
+            &PlanOptions {
+                delete: true,
+                manifest_key: "static/.s3sync-manifest.json".into(),
+                ..PlanOptions::default()
+            },
+        )
+    }
+
+    #[test]
+    fn plan_text_snapshot() {
+        insta::assert_snapshot!(plan_text(&sample(), "s3://bucket/static", false));
+    }
+
+    #[test]
+    fn plan_json_snapshot() {
+        insta::assert_snapshot!(json(&sample(), None, true, "s3://bucket/static"));
+    }
+
+    #[test]
+    fn in_sync_text() {
+        let p = Plan::default();
+        assert_eq!(
+            plan_text(&p, "file://out", false),
+            "file://out: in sync (0 unchanged)\n"
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! Per-file upload parameters: defaults from `[storage]` and `[gzip]`, then
+//! the first `[[rules]]` entry whose glob matches.
+
+use globset::GlobMatcher;
+
+use crate::config::{RuleSpec, Settings};
+use crate::encode;
+use crate::globs;
+use crate::manifest::Headers;
+
+/// What one file will be stored as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSpec {
+    pub headers: Headers,
+    /// Whether the stored bytes are the gzip of the source.
+    pub gzip: bool,
+    /// The rule that matched (its glob and where it was written).
+    pub rule: Option<String>,
+    /// Why gzip was or was not applied, for `explain`.
+    pub gzip_reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    compiled: Vec<(GlobMatcher, RuleSpec)>,
+    settings: Settings,
+}
+
+impl Rules {
+    pub fn new(settings: &Settings) -> Result<Self, Vec<String>> {
+        let mut compiled = Vec::new();
+        let mut problems = Vec::new();
+        for rule in &settings.rules {
+            match globs::compile(&rule.glob) {
+                Ok(m) => compiled.push((m, rule.clone())),
+                Err(e) => problems.push(format!("rule `match`: {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Self {
+            compiled,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Resolve the parameters for one slash path relative to the source.
+    pub fn resolve(&self, path: &str) -> ObjectSpec {
+        let defaults = &self.settings.objects;
+        let rule = self
+            .compiled
+            .iter()
+            .find(|(m, _)| m.is_match(path))
+            .map(|(_, r)| r);
+        let content_type = rule
+            .and_then(|r| r.content_type.as_deref())
+            .map_or_else(|| encode::content_type_for(path), encode::with_charset);
+        let gzip_settings = &self.settings.gzip;
+        let base = encode::base_type(&content_type);
+        let (gzip, gzip_reason) = if encode::is_precompressed(path, &content_type) {
+            (false, "already compressed: never gzipped".to_string())
+        } else if let Some(g) = rule.and_then(|r| r.gzip) {
+            (g, format!("rule sets gzip = {g}"))
+        } else if !gzip_settings.enabled {
+            (false, "[gzip] enabled = false".to_string())
+        } else if gzip_settings.content_types.iter().any(|t| t == base) {
+            (true, format!("{base} is in [gzip] content_types"))
+        } else {
+            (false, format!("{base} is not in [gzip] content_types"))
+        };
+        let headers = Headers {
+            content_type,
+            content_encoding: gzip.then(|| "gzip".to_string()),
+            cache_control: rule
+                .and_then(|r| r.cache_control.clone())
+                .or_else(|| defaults.cache_control.clone()),
+            content_disposition: rule
+                .and_then(|r| r.content_disposition.clone())
+                .or_else(|| defaults.content_disposition.clone()),
+            content_language: defaults.content_language.clone(),
+            acl: rule
+                .and_then(|r| r.acl.as_ref())
+                .unwrap_or(&defaults.acl)
+                .header()
+                .map(str::to_string),
+            metadata: rule
+                .and_then(|r| r.metadata.clone())
+                .unwrap_or_else(|| defaults.metadata.clone()),
+            storage_class: defaults.storage_class.clone(),
+        };
+        ObjectSpec {
+            headers,
+            gzip,
+            rule: rule.map(|r| format!("{} ({})", r.glob.pattern, r.glob.origin)),
+            gzip_reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overrides;
+    use crate::config::file::{LoadedFile, parse};
+    use std::path::{Path, PathBuf};
+
+    fn rules(text: &str) -> Rules {
+        let file = LoadedFile {
+            path: PathBuf::from("/p/s3sync.toml"),
+            text: text.into(),
+            config: parse(text).unwrap(),
+        };
+        let settings = Settings::resolve(
+            &Overrides::default(),
+            &|_| None,
+            Some(&file),
+            Path::new("/"),
+        )
+        .unwrap();
+        Rules::new(&settings).unwrap()
+    }
+
+    #[test]
+    fn defaults_gzip_text_and_set_public_read() {
+        let r = rules("");
+        let css = r.resolve("css/app.css");
+        assert!(css.gzip);
+        assert_eq!(css.headers.content_encoding.as_deref(), Some("gzip"));
+        assert_eq!(css.headers.acl.as_deref(), Some("public-read"));
+        assert_eq!(css.headers.content_type, "text/css; charset=utf-8");
+        let png = r.resolve("img/logo.png");
+        assert!(!png.gzip);
+        assert_eq!(png.headers.content_encoding, None);
+        let html = r.resolve("index.html");
+        assert!(!html.gzip, "text/html is not in the default gzip types");
+    }
+
+    #[test]
+    fn first_matching_rule_wins_and_unset_fields_fall_back() {
+        let r = rules(
+            "[storage.object_parameters]\nCacheControl = \"max-age=60\"\nMetadata = { team = \"web\" }\n\n[[rules]]\nmatch = \"**/*.html\"\ncache_control = \"no-cache\"\n\n[[rules]]\nmatch = \"*.html\"\ncache_control = \"never-used\"\nacl = \"private\"\n",
+        );
+        let html = r.resolve("blog/post.html");
+        assert_eq!(html.headers.cache_control.as_deref(), Some("no-cache"));
+        assert_eq!(html.headers.acl.as_deref(), Some("public-read"));
+        assert_eq!(
+            html.headers.metadata.get("team").map(String::as_str),
+            Some("web")
+        );
+        assert!(
+            html.rule
+                .unwrap()
+                .starts_with("**/*.html (/p/s3sync.toml line 6)")
+        );
+        let js = r.resolve("app.js");
+        assert_eq!(js.headers.cache_control.as_deref(), Some("max-age=60"));
+        assert_eq!(js.rule, None);
+    }
+
+    #[test]
+    fn rule_cannot_gzip_precompressed_files() {
+        let r = rules("[[rules]]\nmatch = \"*\"\ngzip = true\n");
+        let gz = r.resolve("bundle.js.gz");
+        assert!(!gz.gzip);
+        assert_eq!(gz.headers.content_encoding, None);
+        assert!(r.resolve("index.html").gzip, "rule may gzip other types");
+    }
+
+    #[test]
+    fn rule_acl_none_omits_the_header_and_content_type_gets_charset() {
+        let r = rules(
+            "[[rules]]\nmatch = \"*.txt\"\nacl = \"none\"\ncontent_type = \"text/x-custom\"\n",
+        );
+        let spec = r.resolve("notes.txt");
+        assert_eq!(spec.headers.acl, None);
+        assert_eq!(spec.headers.content_type, "text/x-custom; charset=utf-8");
+    }
+}

@@ -1,0 +1,295 @@
+//! `file://DIR`: a real directory target. Object bytes are stored as S3
+//! would hold them (gzip-encoded where the headers say so) at `DIR/KEY`;
+//! headers and ETag go in a sidecar `DIR/.s3sync-meta/KEY.json`. Every write
+//! is a rename of a complete temporary file, so a reader never sees half an
+//! object.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use md5::{Digest, Md5};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::{
+    Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, read_body, verify_sha256,
+};
+use crate::manifest::Headers;
+
+pub const META_DIR: &str = ".s3sync-meta";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    etag: String,
+    size: u64,
+    headers: Headers,
+}
+
+#[derive(Debug)]
+pub struct DirStore {
+    root: PathBuf,
+    /// Serialises conditional writes within this process.
+    conditional: Mutex<()>,
+}
+
+fn io_error(what: &str, path: &Path, e: &std::io::Error) -> StoreError {
+    StoreError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
+}
+
+impl DirStore {
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            conditional: Mutex::new(()),
+        }
+    }
+
+    /// The file for a key; keys with empty, `.` or `..` segments are refused
+    /// so nothing is written outside the root.
+    fn object_path(&self, key: &str) -> Result<PathBuf, StoreError> {
+        let safe = !key.is_empty()
+            && key
+                .split('/')
+                .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'))
+            && key.split('/').next() != Some(META_DIR);
+        if !safe {
+            return Err(StoreError::new(
+                ErrorKind::Other,
+                format!(
+                    "key '{key}' cannot be stored in a directory target (empty, '.' or '..' segment)"
+                ),
+            ));
+        }
+        Ok(self.root.join(key))
+    }
+
+    fn sidecar_path(&self, key: &str) -> PathBuf {
+        self.root.join(META_DIR).join(format!("{key}.json"))
+    }
+
+    async fn read_sidecar(&self, key: &str) -> Option<Sidecar> {
+        let text = tokio::fs::read(self.sidecar_path(key)).await.ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    async fn current_etag(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let path = self.object_path(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(hex::encode(Md5::digest(&bytes)))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("cannot read", &path, &e)),
+        }
+    }
+
+    async fn write_sidecar(&self, key: &str, sidecar: &Sidecar) -> Result<(), StoreError> {
+        let path = self.sidecar_path(key);
+        let json = serde_json::to_vec_pretty(sidecar).expect("sidecar serialises");
+        write_atomic(&path, json).await
+    }
+}
+
+/// Write bytes to `path` through a temporary file in the same folder.
+async fn write_atomic(
+    path: &Path,
+    bytes: impl AsRef<[u8]> + Send + 'static,
+) -> Result<(), StoreError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let parent = path.parent().expect("object paths have a parent");
+        std::fs::create_dir_all(parent)
+            .map_err(|e| io_error("cannot create folder", parent, &e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(parent)
+            .map_err(|e| io_error("cannot write in", parent, &e))?;
+        std::io::Write::write_all(&mut tmp, bytes.as_ref())
+            .map_err(|e| io_error("cannot write", &path, &e))?;
+        tmp.persist(&path)
+            .map_err(|e| io_error("cannot write", &path, &e.error))?;
+        Ok(())
+    })
+    .await
+    .expect("write task panicked")
+}
+
+#[async_trait]
+impl Store for DirStore {
+    fn describe(&self) -> String {
+        format!("file://{}", self.root.display())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
+        let path = self.object_path(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => {
+                let etag = hex::encode(Md5::digest(&bytes));
+                Ok(Some(Fetched { bytes, etag }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("cannot read", &path, &e)),
+        }
+    }
+
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+        let path = self.object_path(&upload.key)?;
+        let bytes = read_body(&upload.body)
+            .await
+            .map_err(|e| StoreError::new(ErrorKind::Other, format!("{}: {e}", upload.key)))?;
+        verify_sha256(&upload.key, &bytes, &upload.sha256)?;
+        let etag = hex::encode(Md5::digest(&bytes));
+        let size = bytes.len() as u64;
+        let _guard = match condition {
+            Condition::None => None,
+            _ => Some(self.conditional.lock().await),
+        };
+        let current = match &condition {
+            Condition::None => None,
+            _ => self.current_etag(&upload.key).await?,
+        };
+        let ok = match &condition {
+            Condition::None => true,
+            Condition::Absent => current.is_none(),
+            Condition::Matches(e) => current.as_ref() == Some(e),
+        };
+        if !ok {
+            return Err(StoreError::new(
+                ErrorKind::PreconditionFailed,
+                format!(
+                    "{}: precondition failed (another push changed it)",
+                    upload.key
+                ),
+            ));
+        }
+        write_atomic(&path, bytes).await?;
+        self.write_sidecar(
+            &upload.key,
+            &Sidecar {
+                etag: etag.clone(),
+                size,
+                headers: upload.headers,
+            },
+        )
+        .await?;
+        Ok(etag)
+    }
+
+    async fn update_headers(
+        &self,
+        key: &str,
+        headers: &Headers,
+        etag: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let Some(current) = self.current_etag(key).await? else {
+            return Err(StoreError::new(
+                ErrorKind::PreconditionFailed,
+                format!("{key}: the object is gone since it was planned"),
+            ));
+        };
+        if etag.is_some_and(|e| e != current) {
+            return Err(StoreError::new(
+                ErrorKind::PreconditionFailed,
+                format!("{key}: the object changed since it was planned"),
+            ));
+        }
+        let size = tokio::fs::metadata(self.object_path(key)?)
+            .await
+            .map(|m| m.len())
+            .unwrap_or_default();
+        self.write_sidecar(
+            key,
+            &Sidecar {
+                etag: current.clone(),
+                size,
+                headers: headers.clone(),
+            },
+        )
+        .await?;
+        Ok(current)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let start = if prefix.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(prefix.trim_end_matches('/'))
+        };
+        let root = self.root.clone();
+        let found =
+            tokio::task::spawn_blocking(move || -> Result<Vec<(String, u64)>, StoreError> {
+                if !start.exists() {
+                    return Ok(Vec::new());
+                }
+                let mut out = Vec::new();
+                for entry in walkdir::WalkDir::new(&start)
+                    .into_iter()
+                    .filter_entry(|e| e.depth() > 0 || e.file_name() != META_DIR)
+                {
+                    let entry =
+                        entry.map_err(|e| StoreError::new(ErrorKind::Other, e.to_string()))?;
+                    if entry.depth() == 1 && entry.file_name() == META_DIR && start == root {
+                        continue;
+                    }
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(&root).expect("under root");
+                    let Some(key) = rel.to_str() else { continue };
+                    if key.starts_with(META_DIR) {
+                        continue;
+                    }
+                    let size = entry.metadata().map(|m| m.len()).unwrap_or_default();
+                    out.push((key.replace('\\', "/"), size));
+                }
+                out.sort();
+                Ok(out)
+            })
+            .await
+            .expect("list task panicked")?;
+        let mut listed = Vec::with_capacity(found.len());
+        for (key, size) in found {
+            let etag = match self.read_sidecar(&key).await {
+                Some(s) if s.size == size => s.etag,
+                _ => self.current_etag(&key).await?.unwrap_or_default(),
+            };
+            listed.push(Listed { key, size, etag });
+        }
+        Ok(listed)
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
+        if !self.object_path(key)?.exists() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.read_sidecar(key)
+                .await
+                .map(|s| s.headers)
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let result = async {
+                let path = self.object_path(key)?;
+                match tokio::fs::remove_file(&path).await {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_error("cannot delete", &path, &e)),
+                }
+                let _ = tokio::fs::remove_file(self.sidecar_path(key)).await;
+                // Remove folders left empty, up to the root.
+                let mut dir = path.parent().map(Path::to_path_buf);
+                while let Some(d) = dir {
+                    if d == self.root || tokio::fs::remove_dir(&d).await.is_err() {
+                        break;
+                    }
+                    dir = d.parent().map(Path::to_path_buf);
+                }
+                Ok(())
+            }
+            .await;
+            out.push(result);
+        }
+        out
+    }
+}

@@ -1,0 +1,171 @@
+//! An in-memory store for tests, with fault injection.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use md5::{Digest, Md5};
+
+use super::{
+    Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, read_body, verify_sha256,
+};
+use crate::manifest::Headers;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemObject {
+    pub bytes: Vec<u8>,
+    pub headers: Headers,
+    pub etag: String,
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    objects: Mutex<BTreeMap<String, MemObject>>,
+    /// Puts to keys containing one of these strings fail with the error.
+    faults: Mutex<Vec<(String, StoreError)>>,
+    /// Every operation, in order ("put KEY", "copy KEY", ...).
+    log: Mutex<Vec<String>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Make every put whose key contains `needle` fail with `error`.
+    pub fn fail_puts(&self, needle: &str, error: StoreError) {
+        self.faults.lock().unwrap().push((needle.into(), error));
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults.lock().unwrap().clear();
+    }
+
+    pub fn object(&self, key: &str) -> Option<MemObject> {
+        self.objects.lock().unwrap().get(key).cloned()
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.objects.lock().unwrap().keys().cloned().collect()
+    }
+
+    /// Operations so far, then forget them.
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+
+    fn note(&self, op: &str, key: &str) {
+        self.log.lock().unwrap().push(format!("{op} {key}"));
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn describe(&self) -> String {
+        "memory://".into()
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
+        self.note("get", key);
+        Ok(self.object(key).map(|o| Fetched {
+            bytes: o.bytes,
+            etag: o.etag,
+        }))
+    }
+
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+        self.note("put", &upload.key);
+        if let Some((_, e)) = self
+            .faults
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(needle, _)| upload.key.contains(needle.as_str()))
+        {
+            return Err(e.clone());
+        }
+        let bytes = read_body(&upload.body)
+            .await
+            .map_err(|e| StoreError::new(ErrorKind::Other, e.to_string()))?;
+        verify_sha256(&upload.key, &bytes, &upload.sha256)?;
+        let mut objects = self.objects.lock().unwrap();
+        let current = objects.get(&upload.key).map(|o| o.etag.clone());
+        let ok = match &condition {
+            Condition::None => true,
+            Condition::Absent => current.is_none(),
+            Condition::Matches(e) => current.as_ref() == Some(e),
+        };
+        if !ok {
+            return Err(StoreError::new(
+                ErrorKind::PreconditionFailed,
+                format!("{}: precondition failed", upload.key),
+            ));
+        }
+        let etag = hex::encode(Md5::digest(&bytes));
+        objects.insert(
+            upload.key,
+            MemObject {
+                bytes: bytes.to_vec(),
+                headers: upload.headers,
+                etag: etag.clone(),
+            },
+        );
+        Ok(etag)
+    }
+
+    async fn update_headers(
+        &self,
+        key: &str,
+        headers: &Headers,
+        etag: Option<&str>,
+    ) -> Result<String, StoreError> {
+        self.note("copy", key);
+        let mut objects = self.objects.lock().unwrap();
+        let Some(object) = objects.get_mut(key) else {
+            return Err(StoreError::new(
+                ErrorKind::Other,
+                format!("{key}: no such key"),
+            ));
+        };
+        if etag.is_some_and(|e| e != object.etag) {
+            return Err(StoreError::new(
+                ErrorKind::PreconditionFailed,
+                format!("{key}: changed since it was planned"),
+            ));
+        }
+        object.headers = headers.clone();
+        Ok(object.etag.clone())
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        self.note("list", prefix);
+        Ok(self
+            .objects
+            .lock()
+            .unwrap()
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, o)| Listed {
+                key: k.clone(),
+                size: o.bytes.len() as u64,
+                etag: o.etag.clone(),
+            })
+            .collect())
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
+        self.note("head", key);
+        Ok(self.object(key).map(|o| o.headers))
+    }
+
+    async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>> {
+        let mut objects = self.objects.lock().unwrap();
+        keys.iter()
+            .map(|k| {
+                self.log.lock().unwrap().push(format!("delete {k}"));
+                objects.remove(k);
+                Ok(())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,169 @@
+//! The narrow storage interface, in s3sync's own words. `s3.rs` is the only
+//! file that knows the AWS SDK; `dir.rs` is a real directory target;
+//! `memory.rs` serves tests and fault injection.
+
+pub mod dir;
+pub mod memory;
+pub mod s3;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::manifest::Headers;
+
+/// Object bytes to send.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(bytes::Bytes),
+    /// A file streamed from disk (source file or gzip spool).
+    File(PathBuf),
+}
+
+/// One object to write: bytes, headers, and digests of the bytes so the
+/// receiving side can verify them.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub key: String,
+    pub body: Body,
+    pub size: u64,
+    pub headers: Headers,
+    pub sha256: [u8; 32],
+    /// MD5 of the bytes, when computed (Content-MD5 mode, listings).
+    pub md5: Option<[u8; 16]>,
+}
+
+/// A precondition on a write, for the remote manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    None,
+    /// Only if no object exists at the key (`If-None-Match: *`).
+    Absent,
+    /// Only if the object still has this ETag (`If-Match`).
+    Matches(String),
+}
+
+/// A small object read whole (the remote manifest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub etag: String,
+}
+
+/// One object in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    /// Unquoted ETag.
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    PreconditionFailed,
+    AclNotSupported,
+    AccessDenied,
+    NoSuchBucket,
+    Credentials,
+    WrongRegion,
+    Network,
+    BadDigest,
+    Other,
+}
+
+/// A failed store operation, with a message that names the key or bucket
+/// and the fix.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl StoreError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            retryable: false,
+        }
+    }
+
+    /// Errors that will fail every other request too: stop starting work.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::AclNotSupported
+                | ErrorKind::NoSuchBucket
+                | ErrorKind::Credentials
+                | ErrorKind::WrongRegion
+        )
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The target as a URL, for messages.
+    fn describe(&self) -> String;
+
+    /// Read a small object whole; `None` when it does not exist.
+    async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError>;
+
+    /// Write an object; returns its new (unquoted) ETag.
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError>;
+
+    /// Replace an object's headers without sending its bytes again, only if
+    /// it still has `etag` (when given). Returns the new ETag.
+    async fn update_headers(
+        &self,
+        key: &str,
+        headers: &Headers,
+        etag: Option<&str>,
+    ) -> Result<String, StoreError>;
+
+    /// Every object under `prefix` (a folder-like prefix ending in `/`, or
+    /// empty for the whole bucket).
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError>;
+
+    /// The headers of one object (the ACL is not part of the answer).
+    async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError>;
+
+    /// Delete keys; one result per key, in order.
+    async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// The MD5 ETag of bytes, as S3 computes it for single-part uploads.
+pub fn md5_etag(md5: &[u8; 16]) -> String {
+    hex::encode(md5)
+}
+
+/// The bytes of a body, read whole (small objects, and the stores that
+/// keep bytes in memory).
+pub async fn read_body(body: &Body) -> std::io::Result<bytes::Bytes> {
+    match body {
+        Body::Bytes(b) => Ok(b.clone()),
+        Body::File(path) => tokio::fs::read(path).await.map(bytes::Bytes::from),
+    }
+}
+
+/// Check received bytes against the digest the sender declared, as S3 does
+/// with `x-amz-checksum-sha256`.
+pub fn verify_sha256(key: &str, bytes: &[u8], expected: &[u8; 32]) -> Result<(), StoreError> {
+    use sha2::Digest;
+    let actual: [u8; 32] = sha2::Sha256::digest(bytes).into();
+    if &actual == expected {
+        Ok(())
+    } else {
+        Err(StoreError::new(
+            ErrorKind::BadDigest,
+            format!(
+                "{key}: the bytes received do not match their SHA-256 (the file changed while it was uploaded?); rerun the push"
+            ),
+        ))
+    }
+}

@@ -1,0 +1,489 @@
+//! `s3://bucket/prefix` through the official AWS SDK. The only file that
+//! knows `aws_sdk_s3`: everything is turned into s3sync's own types here.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    Delete, MetadataDirective, ObjectCannedAcl, ObjectIdentifier, StorageClass,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use super::{Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload};
+use crate::config::{AddressingStyle, ChecksumMode, S3Settings};
+use crate::manifest::Headers;
+
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    endpoint: String,
+    checksum: ChecksumMode,
+}
+
+impl S3Store {
+    /// Build a client with aws-config's full credential chain (env, shared
+    /// profiles, SSO, web identity, ECS, IMDSv2).
+    pub async fn connect(bucket: &str, settings: &S3Settings) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        let region = RegionProviderChain::first_try(settings.region.clone().map(Region::new))
+            .or_default_provider()
+            .or_else(Region::from_static("us-east-1"));
+        loader = loader.region(region);
+        let shared = loader.load().await;
+        let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+            // s3sync sends its own checksum (SHA-256 or Content-MD5) of the
+            // exact bytes; no second one from the SDK.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(10))
+                    .build(),
+            );
+        if let Some(url) = &settings.endpoint_url {
+            builder = builder.endpoint_url(url);
+        }
+        match settings.addressing_style {
+            AddressingStyle::Path => builder = builder.force_path_style(true),
+            AddressingStyle::Virtual => builder = builder.force_path_style(false),
+            AddressingStyle::Auto => {}
+        }
+        Self {
+            client: Client::from_conf(builder.build()),
+            bucket: bucket.to_string(),
+            endpoint: settings
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| "the S3 endpoint".into()),
+            checksum: settings.checksum,
+        }
+    }
+
+    fn resource(&self, key: &str) -> String {
+        format!("arn:aws:s3:::{}/{key}", self.bucket)
+    }
+
+    /// Turn an SDK error into a message that names the action, the resource
+    /// and the fix.
+    fn error<E>(&self, action: &str, resource: &str, err: &SdkError<E, HttpResponse>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let code = err.code().unwrap_or_default();
+        let detail = err
+            .message()
+            .map_or_else(|| DisplayErrorContext(err).to_string(), str::to_string);
+        let bucket = &self.bucket;
+        let (kind, message) = match code {
+            "AccessControlListNotSupported" => (
+                ErrorKind::AclNotSupported,
+                format!(
+                    "bucket {bucket} does not allow ACLs (Object Ownership is \"Bucket owner enforced\"), so {action} with an ACL was refused. Fix: set `default_acl = \"none\"` in [storage] (and remove `acl` from [[rules]]), then make the objects public with a bucket policy (`s3sync policy --public` prints one)"
+                ),
+            ),
+            "AccessDenied" | "AllAccessDisabled" => (
+                ErrorKind::AccessDenied,
+                format!(
+                    "access denied: {action} on {resource} ({detail}). Fix: allow {action} on {resource} for the identity in use (`s3sync policy` prints the policy s3sync needs)"
+                ),
+            ),
+            "NoSuchBucket" => (
+                ErrorKind::NoSuchBucket,
+                format!(
+                    "bucket {bucket} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
+                    self.endpoint
+                ),
+            ),
+            "InvalidAccessKeyId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "InvalidToken"
+            | "TokenRefreshRequired"
+            | "ExpiredTokenException" => (
+                ErrorKind::Credentials,
+                format!(
+                    "the credentials were rejected ({code}: {detail}). Fix: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or session_profile, or log in again (`aws sso login`)"
+                ),
+            ),
+            "PermanentRedirect"
+            | "AuthorizationHeaderMalformed"
+            | "IllegalLocationConstraintException" => (
+                ErrorKind::WrongRegion,
+                format!(
+                    "bucket {bucket} is in another region than the one in use ({code}). Fix: set region_name (or AWS_REGION) to the bucket's region"
+                ),
+            ),
+            "PreconditionFailed" => (
+                ErrorKind::PreconditionFailed,
+                format!("{action} on {resource}: precondition failed"),
+            ),
+            "BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" => (
+                ErrorKind::BadDigest,
+                format!(
+                    "{action} on {resource}: S3 rejected the checksum ({code}): the file changed while it was uploaded? rerun the push"
+                ),
+            ),
+            _ => classify_transport(action, resource, &self.endpoint, err, code, &detail),
+        };
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        StoreError {
+            retryable: matches!(kind, ErrorKind::Network)
+                || status.is_some_and(|s| s == 429 || s >= 500),
+            kind,
+            message,
+        }
+    }
+}
+
+fn classify_transport<E, R>(
+    action: &str,
+    resource: &str,
+    endpoint: &str,
+    err: &SdkError<E, R>,
+    code: &str,
+    detail: &str,
+) -> (ErrorKind, String)
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let full = DisplayErrorContext(err).to_string();
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            if full.contains("credentials") || full.contains("identity") {
+                (
+                    ErrorKind::Credentials,
+                    format!(
+                        "no usable AWS credentials ({full}). Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE / session_profile, or run where a role is available"
+                    ),
+                )
+            } else {
+                (
+                    ErrorKind::Network,
+                    format!(
+                        "cannot reach {endpoint} for {action} on {resource} ({full}). Fix: check endpoint_url, region_name and the network"
+                    ),
+                )
+            }
+        }
+        SdkError::ConstructionFailure(_)
+            if full.contains("credentials") || full.contains("identity") =>
+        {
+            (
+                ErrorKind::Credentials,
+                format!(
+                    "no usable AWS credentials ({full}). Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE / session_profile, or run where a role is available"
+                ),
+            )
+        }
+        _ => {
+            let what = if code.is_empty() {
+                full.clone()
+            } else {
+                format!("{code}: {detail}")
+            };
+            (
+                ErrorKind::Other,
+                format!("{action} on {resource} failed: {what}"),
+            )
+        }
+    }
+}
+
+/// Percent-encode a key for `x-amz-copy-source` (keep `/` and unreserved).
+fn encode_copy_source(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unquote(etag: &str) -> String {
+    etag.trim_matches('"').to_string()
+}
+
+fn metadata_map(headers: &Headers) -> Option<HashMap<String, String>> {
+    (!headers.metadata.is_empty()).then(|| {
+        headers
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    })
+}
+
+#[async_trait]
+impl Store for S3Store {
+    fn describe(&self) -> String {
+        format!("s3://{}", self.bucket)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.error("s3:GetObject", &self.resource(key), &e)),
+        };
+        let etag = out.e_tag().map(unquote).unwrap_or_default();
+        let bytes = out.body.collect().await.map_err(|e| {
+            StoreError::new(
+                ErrorKind::Network,
+                format!("reading s3://{}/{key} failed: {e}", self.bucket),
+            )
+        })?;
+        Ok(Some(Fetched {
+            bytes: bytes.into_bytes().to_vec(),
+            etag,
+        }))
+    }
+
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+        let body = match &upload.body {
+            Body::Bytes(b) => ByteStream::from(b.clone()),
+            Body::File(path) => ByteStream::read_from()
+                .path(path)
+                .build()
+                .await
+                .map_err(|e| {
+                    StoreError::new(
+                        ErrorKind::Other,
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?,
+        };
+        let h = &upload.headers;
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&upload.key)
+            .body(body)
+            .content_length(i64::try_from(upload.size).unwrap_or(i64::MAX))
+            .content_type(&h.content_type)
+            .set_content_encoding(h.content_encoding.clone())
+            .set_cache_control(h.cache_control.clone())
+            .set_content_disposition(h.content_disposition.clone())
+            .set_content_language(h.content_language.clone())
+            .set_acl(h.acl.as_deref().map(ObjectCannedAcl::from))
+            .set_storage_class(h.storage_class.as_deref().map(StorageClass::from))
+            .set_metadata(metadata_map(h));
+        req = match (self.checksum, upload.md5) {
+            (ChecksumMode::WhenRequired, Some(md5)) => req.content_md5(B64.encode(md5)),
+            _ => req.checksum_sha256(B64.encode(upload.sha256)),
+        };
+        req = match &condition {
+            Condition::None => req,
+            Condition::Absent => req.if_none_match("*"),
+            Condition::Matches(etag) => req.if_match(format!("\"{etag}\"")),
+        };
+        match req.send().await {
+            Ok(out) => Ok(out.e_tag().map(unquote).unwrap_or_default()),
+            Err(e) => Err(self.error("s3:PutObject", &self.resource(&upload.key), &e)),
+        }
+    }
+
+    async fn update_headers(
+        &self,
+        key: &str,
+        headers: &Headers,
+        etag: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let h = headers;
+        let out = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .copy_source(format!("{}/{}", self.bucket, encode_copy_source(key)))
+            .set_copy_source_if_match(etag.map(|e| format!("\"{e}\"")))
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(&h.content_type)
+            .set_content_encoding(h.content_encoding.clone())
+            .set_cache_control(h.cache_control.clone())
+            .set_content_disposition(h.content_disposition.clone())
+            .set_content_language(h.content_language.clone())
+            .set_acl(h.acl.as_deref().map(ObjectCannedAcl::from))
+            .set_storage_class(h.storage_class.as_deref().map(StorageClass::from))
+            .set_metadata(metadata_map(h))
+            .send()
+            .await
+            .map_err(|e| self.error("s3:PutObject (CopyObject)", &self.resource(key), &e))?;
+        Ok(out
+            .copy_object_result()
+            .and_then(|r| r.e_tag())
+            .map(unquote)
+            .unwrap_or_default())
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .set_prefix((!prefix.is_empty()).then(|| prefix.to_string()))
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                self.error(
+                    "s3:ListBucket",
+                    &format!("arn:aws:s3:::{}", self.bucket),
+                    &e,
+                )
+            })?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                out.push(Listed {
+                    key: key.to_string(),
+                    size: object
+                        .size()
+                        .and_then(|s| u64::try_from(s).ok())
+                        .unwrap_or(0),
+                    etag: object.e_tag().map(unquote).unwrap_or_default(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
+        let out = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found,
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.error("s3:GetObject (HeadObject)", &self.resource(key), &e)),
+        };
+        Ok(Some(Headers {
+            content_type: out.content_type().unwrap_or_default().to_string(),
+            content_encoding: out.content_encoding().map(str::to_string),
+            cache_control: out.cache_control().map(str::to_string),
+            content_disposition: out.content_disposition().map(str::to_string),
+            content_language: out.content_language().map(str::to_string),
+            acl: None,
+            metadata: out
+                .metadata()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            storage_class: out
+                .storage_class()
+                .map(|s| s.as_str().to_string())
+                .filter(|s| s != "STANDARD"),
+        }))
+    }
+
+    async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>> {
+        let mut results: Vec<Result<(), StoreError>> = keys.iter().map(|_| Ok(())).collect();
+        for (chunk_index, chunk) in keys.chunks(1000).enumerate() {
+            let objects: Vec<ObjectIdentifier> = chunk
+                .iter()
+                .map(|k| {
+                    ObjectIdentifier::builder()
+                        .key(k)
+                        .build()
+                        .expect("key is set")
+                })
+                .collect();
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .expect("objects are set");
+            let base = chunk_index * 1000;
+            match self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    for err in out.errors() {
+                        let Some(key) = err.key() else { continue };
+                        if let Some(i) = chunk.iter().position(|k| k == key) {
+                            results[base + i] = Err(StoreError::new(
+                                ErrorKind::Other,
+                                format!(
+                                    "s3:DeleteObject on {} failed: {} {}",
+                                    self.resource(key),
+                                    err.code().unwrap_or_default(),
+                                    err.message().unwrap_or_default()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let error = self.error(
+                        "s3:DeleteObject",
+                        &format!("arn:aws:s3:::{}/*", self.bucket),
+                        &e,
+                    );
+                    for r in &mut results[base..base + chunk.len()] {
+                        *r = Err(error.clone());
+                    }
+                }
+            }
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_is_percent_encoded() {
+        assert_eq!(
+            encode_copy_source("static/a b+c.css"),
+            "static/a%20b%2Bc.css"
+        );
+        assert_eq!(encode_copy_source("ünï/x"), "%C3%BCn%C3%AF/x");
+    }
+}

@@ -1,0 +1,269 @@
+//! Load facts (local tree, remote state), plan purely, check the guards,
+//! then apply. `diff` stops after the plan; `push` applies it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use tokio::task::JoinSet;
+
+use crate::config::{Destination, Settings};
+use crate::execute::{self, Applied, Base, ExecuteOptions};
+use crate::globs::GlobList;
+use crate::local::{self, LocalTree};
+use crate::manifest::Manifest;
+use crate::plan::{self, Action, Plan, PlanOptions, RemoteObject, RemoteState};
+use crate::progress::{Event, Observer};
+use crate::store::dir::DirStore;
+use crate::store::s3::S3Store;
+use crate::store::{SharedStore, StoreError};
+
+/// Gzip output larger than this is spooled to a temporary file.
+const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
+
+/// What the user asked for besides the settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    pub force: bool,
+    pub verify: bool,
+    pub delete_foreign: bool,
+}
+
+/// Everything known before anything is changed.
+pub struct Prepared {
+    pub tree: LocalTree,
+    pub remote: RemoteState,
+    pub manifest_etag: Option<String>,
+    pub plan: Plan,
+    pub target: String,
+}
+
+/// Open the configured target.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SharedStore> {
+    match &settings.destination {
+        Some(Destination::S3 { bucket }) => {
+            Ok(Arc::new(S3Store::connect(bucket, &settings.s3).await))
+        }
+        Some(Destination::Dir { root }) => Ok(Arc::new(DirStore::new(root.clone()))),
+        None => bail!(
+            "no target: set `[storage] bucket_name` (and `location`) or `to = \"s3://BUCKET/PREFIX\"` in s3sync.toml, set AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX (or --to file://DIR)"
+        ),
+    }
+}
+
+fn list_prefix(settings: &Settings) -> String {
+    if settings.prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", settings.prefix)
+    }
+}
+
+/// Read the remote manifest; list (and HEAD where the bytes match) when
+/// there is none or `--verify` asks for it.
+async fn read_remote(
+    store: &SharedStore,
+    settings: &Settings,
+    tree: &LocalTree,
+    options: &SyncOptions,
+    observer: &Arc<dyn Observer>,
+) -> anyhow::Result<(RemoteState, Option<String>, BTreeMap<String, String>)> {
+    let key = local::manifest_key(settings);
+    let target = store.describe();
+    let fetched = store
+        .get(&key)
+        .await
+        .with_context(|| format!("reading the remote manifest {target}/{key}"))?;
+    let (manifest, etag) = match fetched {
+        None => (None, None),
+        Some(f) => match Manifest::from_json(&f.bytes) {
+            Ok(m) => (Some(m), Some(f.etag)),
+            Err(e) if options.verify => {
+                observer.event(Event::Warning(&format!(
+                    "ignoring the remote manifest {target}/{key}: {e}"
+                )));
+                (None, Some(f.etag))
+            }
+            Err(e) => bail!("the remote manifest {target}/{key} cannot be used: {e}"),
+        },
+    };
+    if !options.verify && manifest.is_some() {
+        return Ok((
+            RemoteState {
+                manifest,
+                listing: None,
+            },
+            etag,
+            BTreeMap::new(),
+        ));
+    }
+    let listed = store
+        .list(&list_prefix(settings))
+        .await
+        .with_context(|| format!("listing {target}/{}", list_prefix(settings)))?;
+    let mut listing: BTreeMap<String, RemoteObject> = listed
+        .into_iter()
+        .map(|l| {
+            (
+                l.key,
+                RemoteObject {
+                    size: l.size,
+                    etag: l.etag,
+                    headers: None,
+                },
+            )
+        })
+        .collect();
+    // Keys whose bytes must be compared by ETag: present locally and in the
+    // bucket, and not vouched for by a manifest entry with the same ETag.
+    let needs: BTreeSet<String> = tree
+        .manifest
+        .entries
+        .keys()
+        .filter(|k| {
+            listing.get(*k).is_some_and(|o| {
+                manifest
+                    .as_ref()
+                    .and_then(|m| m.entries.get(*k))
+                    .and_then(|e| e.etag.as_ref())
+                    != Some(&o.etag)
+            })
+        })
+        .cloned()
+        .collect();
+    let sources = tree.sources.clone();
+    let level = settings.gzip.level;
+    let etags = tokio::task::spawn_blocking(move || local::stored_etags(&sources, &needs, level))
+        .await
+        .expect("etag task panicked")?;
+    // Same bytes: fetch headers to see whether only they differ.
+    let same: Vec<String> = etags
+        .iter()
+        .filter(|(k, e)| listing.get(*k).is_some_and(|o| &o.etag == *e))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (key, headers) in head_all(store, same, settings.sync.jobs).await? {
+        if let Some(o) = listing.get_mut(&key) {
+            o.headers = headers;
+        }
+    }
+    Ok((
+        RemoteState {
+            manifest,
+            listing: Some(listing),
+        },
+        etag,
+        etags,
+    ))
+}
+
+async fn head_all(
+    store: &SharedStore,
+    keys: Vec<String>,
+    jobs: usize,
+) -> Result<Vec<(String, Option<crate::manifest::Headers>)>, StoreError> {
+    let mut out = Vec::with_capacity(keys.len());
+    let mut running = JoinSet::new();
+    let mut pending = keys.into_iter();
+    loop {
+        while running.len() < jobs {
+            let Some(key) = pending.next() else { break };
+            let store = store.clone();
+            running.spawn(async move {
+                let h = store.head(&key).await;
+                (key, h)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (key, result) = joined.expect("head task panicked");
+        out.push((key, result?));
+    }
+    Ok(out)
+}
+
+/// Scan, hash, read the remote state and plan. Changes nothing.
+pub async fn prepare(
+    settings: &Settings,
+    store: &SharedStore,
+    options: &SyncOptions,
+    observer: &Arc<dyn Observer>,
+) -> anyhow::Result<Prepared> {
+    let build_settings = settings.clone();
+    let build_observer = observer.clone();
+    let tree = tokio::task::spawn_blocking(move || local::build(&build_settings, &build_observer))
+        .await
+        .expect("scan task panicked")?;
+    let (remote, manifest_etag, local_etags) =
+        read_remote(store, settings, &tree, options, observer).await?;
+    let plan = plan::plan(
+        &tree.manifest,
+        &local_etags,
+        &remote,
+        &PlanOptions {
+            delete: settings.sync.delete,
+            delete_foreign: options.delete_foreign,
+            force: options.force,
+            manifest_key: local::manifest_key(settings),
+        },
+    );
+    Ok(Prepared {
+        tree,
+        remote,
+        manifest_etag,
+        plan,
+        target: settings
+            .destination
+            .as_ref()
+            .map(|d| d.display_url(&settings.prefix))
+            .unwrap_or_default(),
+    })
+}
+
+/// Refuse, before anything changes, a plan that deletes more than allowed.
+pub fn check_guards(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
+    let deletes = plan.count(Action::Delete);
+    if let Some(max) = settings.sync.max_deletes
+        && deletes as u64 > max
+    {
+        bail!(
+            "refusing to push: the plan deletes {deletes} objects, more than --max-deletes {max}. Nothing was changed. Check that the source is the complete build (run `s3sync diff --delete` to see the list), or raise --max-deletes"
+        );
+    }
+    Ok(())
+}
+
+/// Apply a prepared plan.
+pub async fn push(
+    settings: &Settings,
+    store: SharedStore,
+    prepared: &Prepared,
+    observer: Arc<dyn Observer>,
+) -> anyhow::Result<Applied> {
+    check_guards(settings, &prepared.plan)?;
+    let order = GlobList::new(&settings.sync.order)
+        .map_err(|p| anyhow::anyhow!("[sync] order: {}", p.join("; ")))?;
+    let options = ExecuteOptions {
+        jobs: settings.sync.jobs,
+        gzip_level: settings.gzip.level,
+        max_memory: GZIP_MAX_MEMORY,
+        checksum: settings.s3.checksum,
+        order,
+        prefix: settings.prefix.clone(),
+        manifest_key: local::manifest_key(settings),
+    };
+    let base = Base {
+        manifest: prepared.remote.manifest.as_ref(),
+        etag: prepared.manifest_etag.clone(),
+    };
+    Ok(execute::apply(
+        store,
+        &prepared.plan,
+        &prepared.tree.sources,
+        &base,
+        options,
+        observer,
+    )
+    .await)
+}
