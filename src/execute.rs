@@ -235,6 +235,10 @@ async fn run_step(
     })
 }
 
+fn sends_acl(step: &Step) -> bool {
+    step.local.as_ref().is_some_and(|l| l.headers.acl.is_some())
+}
+
 /// What every step of one push shares.
 struct Runner<'a> {
     store: SharedStore,
@@ -244,6 +248,8 @@ struct Runner<'a> {
     observer: Arc<dyn Observer>,
     /// Set by an error that would fail every request: start nothing more.
     stop: AtomicBool,
+    /// Set when the bucket refuses ACLs: start nothing more that sends one.
+    no_acl: AtomicBool,
 }
 
 impl Runner<'_> {
@@ -255,6 +261,14 @@ impl Runner<'_> {
             while running.len() < self.options.jobs && !self.stop.load(Ordering::Relaxed) {
                 let Some(i) = pending.next() else { break };
                 let step = self.plan.steps[i].clone();
+                if self.no_acl.load(Ordering::Relaxed) && sends_acl(&step) {
+                    outcomes[i] = Outcome::failed(
+                        "not attempted: the bucket does not allow ACLs (see the first error)"
+                            .into(),
+                    );
+                    self.report(i, &outcomes[i]);
+                    continue;
+                }
                 let source = self.sources.get(&step.key).cloned();
                 let store = self.store.clone();
                 let options = self.options.clone();
@@ -267,7 +281,9 @@ impl Runner<'_> {
             outcomes[i] = match result {
                 Ok(outcome) => outcome,
                 Err(e) => {
-                    if e.is_fatal() {
+                    if e.kind == ErrorKind::AclNotSupported {
+                        self.no_acl.store(true, Ordering::Relaxed);
+                    } else if e.is_fatal() {
                         self.stop.store(true, Ordering::Relaxed);
                     }
                     Outcome::failed(e.message)
@@ -334,6 +350,7 @@ pub async fn apply(
         options: options.clone(),
         observer: observer.clone(),
         stop: AtomicBool::new(false),
+        no_acl: AtomicBool::new(false),
     };
     for phase in [&first, &last] {
         runner.phase(phase, &mut outcomes).await;

@@ -172,6 +172,7 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
 
 #[tokio::test]
 async fn an_error_that_fails_everything_stops_new_uploads() {
+    // A bucket refusing ACLs fails every object here: all carry public-read.
     let files: Vec<(String, String)> = (0..10)
         .map(|i| (format!("f{i}.css"), format!("{i}")))
         .collect();

@@ -93,13 +93,11 @@ impl StoreError {
     }
 
     /// Errors that will fail every other request too: stop starting work.
+    /// (`AclNotSupported` fails only requests that carry an ACL.)
     pub fn is_fatal(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::AclNotSupported
-                | ErrorKind::NoSuchBucket
-                | ErrorKind::Credentials
-                | ErrorKind::WrongRegion
+            ErrorKind::NoSuchBucket | ErrorKind::Credentials | ErrorKind::WrongRegion
         )
     }
 }

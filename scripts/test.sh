@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The one test command (README "Tests", and .ci/run).
+# Installs the reference S3 server (moto, from PyPI) into ./.venv, starts it on
+# a free 127.0.0.1 port, runs every test against it, and stops it.
+# Extra arguments go to `cargo test` (e.g. scripts/test.sh s3_target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+if [ ! -x "$venv/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "test.sh: installing moto into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  echo "$want" >"$stamp"
+fi
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log=$(mktemp)
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"; }
+trap cleanup EXIT
+
+# Wait until the server accepts connections (a condition, bounded to 30 s).
+for _ in $(seq 1 300); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "moto_server exited:" >&2; cat "$log" >&2; exit 1; fi
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "moto_server did not start on port $port" >&2; cat "$log" >&2; exit 1; }
+
+export S3SYNC_TEST_ENDPOINT="http://127.0.0.1:$port"
+echo "test.sh: moto_server on $S3SYNC_TEST_ENDPOINT" >&2
+cargo test --locked "$@"

@@ -1,0 +1,9 @@
+//! One integration-test binary: the real `s3sync` binary against `file://`
+//! targets and against a real S3 server on loopback (moto, started by
+//! scripts/test.sh).
+
+mod bad_input;
+mod file_target;
+mod proxy;
+mod s3_target;
+mod support;
