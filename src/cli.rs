@@ -44,7 +44,7 @@ pub struct GlobalArgs {
     /// Print only errors (and the JSON document with --json).
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Log each action as it happens (repeat for more).
+    /// Log each action as it happens, and list unchanged keys in a diff.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Never draw progress bars.

@@ -152,7 +152,7 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
         }
         let _ = writeln!(out, "{} ({}):", action.as_str(), steps.len());
         for s in steps {
-            let _ = writeln!(out, "  {} {}  ({})", sigil(action), s.key, s.reason);
+            let _ = writeln!(out, "  {} {}  {}", sigil(action), s.key, s.reason);
         }
     }
     if !plan.stale.is_empty() {

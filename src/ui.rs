@@ -164,7 +164,8 @@ impl Observer for Reporter {
                         .set_message(format!("0 B of {}", format_size(bytes, DECIMAL)));
                 } else if objects > 0 && !self.ui.quiet {
                     eprintln!(
-                        "applying {objects} changes ({} of file data)",
+                        "applying {objects} change{} ({} of file data)",
+                        if objects == 1 { "" } else { "s" },
                         format_size(bytes, DECIMAL)
                     );
                 }

@@ -129,11 +129,11 @@ fn diff_text_and_exit_code_show_pending_changes() {
     sb.remove("site/robots.txt");
     let diff = sb.run(&["diff", "--exit-code", "--delete"]);
     diff.expect(1);
-    let expected = "changed (1):\n  ~ static/css/app.css  (content differs";
+    let expected = "changed (1):\n  ~ static/css/app.css  content differs";
     assert!(diff.stdout.starts_with(expected), "{}", diff.stdout);
     assert!(
         diff.stdout
-            .contains("delete (1):\n  - static/robots.txt  (not in the source)\n"),
+            .contains("delete (1):\n  - static/robots.txt  not in the source\n"),
         "{}",
         diff.stdout
     );

@@ -171,12 +171,23 @@ async fn handle(
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 
+/// An S3 error document as AWS sends it.
+pub fn s3_error(status: u16, code: &str, message: &str) -> (u16, String) {
+    (
+        status,
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>S3SYNCTEST</RequestId><HostId>s3sync-test</HostId></Error>"
+        ),
+    )
+}
+
 /// AWS's answer to a request carrying an ACL on a bucket whose Object
 /// Ownership is "Bucket owner enforced".
 pub fn acl_not_supported() -> (u16, String) {
-    (
+    s3_error(
         400,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessControlListNotSupported</Code><Message>The bucket does not allow ACLs</Message><RequestId>S3SYNCTEST</RequestId><HostId>s3sync-test</HostId></Error>".into(),
+        "AccessControlListNotSupported",
+        "The bucket does not allow ACLs",
     )
 }
 

@@ -1,7 +1,9 @@
 //! The S3 path against a real S3 server on loopback (moto), read back with a
 //! real client: bytes, headers, ACL grants, the manifest, request counts.
 
-use crate::proxy::{Proxy, reject_acls_on};
+use std::sync::Arc;
+
+use crate::proxy::{Proxy, Seen, reject_acls_on, s3_error};
 use crate::support::{S3, Sandbox, copy_tree, summary, with_storage};
 
 const RULES: &str = r#"
@@ -381,7 +383,7 @@ async fn verify_finds_objects_removed_behind_our_back() {
     assert!(
         verify
             .stdout
-            .contains("static/robots.txt  (recorded in the manifest but missing from the bucket)"),
+            .contains("static/robots.txt  recorded in the manifest but missing from the bucket"),
         "{}",
         verify.stdout
     );
@@ -420,4 +422,65 @@ async fn missing_bucket_and_unreachable_endpoint_are_named() {
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test]
+async fn access_denied_names_the_action_and_resource() {
+    let s3 = S3::new("denied").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_rule(Arc::new(|r: &Seen| {
+        (r.method == "PUT" && r.path.ends_with("/static/robots.txt"))
+            .then(|| s3_error(403, "AccessDenied", "Access Denied"))
+    }));
+    let sb = Sandbox::with_assets();
+    sb.config(&s3.config(&proxy.endpoint, ""));
+    let run = sb.run(&["push"]);
+    run.expect(2);
+    let expected = format!(
+        "access denied: s3:PutObject on arn:aws:s3:::{}/static/robots.txt",
+        s3.bucket
+    );
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+    assert!(run.stdout.contains("s3sync policy"), "{}", run.stdout);
+    // Everything else landed and is recorded.
+    assert_eq!(s3.keys().await.len(), 10);
+
+    // Denied listing (no manifest yet, so s3sync must list).
+    let s3 = S3::new("denied-list").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_rule(Arc::new(|r: &Seen| {
+        (r.method == "GET" && !r.path.contains(".s3sync-manifest"))
+            .then(|| s3_error(403, "AccessDenied", "Access Denied"))
+    }));
+    sb.config(&s3.config(&proxy.endpoint, ""));
+    let run = sb.run(&["push"]);
+    run.expect(2);
+    let expected = format!("access denied: s3:ListBucket on arn:aws:s3:::{}", s3.bucket);
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(s3.keys().await.is_empty());
+}
+
+#[tokio::test]
+async fn rejected_credentials_say_how_to_fix_them() {
+    let s3 = S3::new("creds").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_rule(Arc::new(|_: &Seen| {
+        Some(s3_error(
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ))
+    }));
+    let sb = Sandbox::with_assets();
+    sb.config(&s3.config(&proxy.endpoint, ""));
+    let run = sb.run(&["push"]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("the credentials were rejected (InvalidAccessKeyId"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("AWS_ACCESS_KEY_ID"), "{}", run.stderr);
+    assert!(s3.keys().await.is_empty());
 }
