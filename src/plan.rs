@@ -77,6 +77,9 @@ pub struct PlanOptions {
     pub force: bool,
     /// The remote manifest's key, never planned as an object.
     pub manifest_key: String,
+    /// The key prefix with its trailing `/` (empty for the whole bucket):
+    /// keys outside it are never planned, whatever a manifest says.
+    pub key_prefix: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,7 +253,7 @@ pub fn plan(
         .keys()
         .chain(manifest.keys())
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
-        .filter(|k| **k != options.manifest_key)
+        .filter(|k| **k != options.manifest_key && k.starts_with(&options.key_prefix))
         .collect();
     let mut out = Plan::default();
     for key in keys {

@@ -31,6 +31,7 @@ fn with_etag(mut e: Entry, etag: &str) -> Entry {
 fn opts() -> PlanOptions {
     PlanOptions {
         manifest_key: "p/.s3sync-manifest.json".into(),
+        key_prefix: "p/".into(),
         ..PlanOptions::default()
     }
 }
@@ -302,4 +303,26 @@ fn manifest_after_records_exactly_what_succeeded() {
     );
     assert_eq!(after.entries["p/ok.css"].sha256, "new");
     assert_eq!(after.entries["p/ok.css"].etag.as_deref(), Some("new-etag"));
+}
+
+#[test]
+fn keys_outside_the_prefix_are_never_planned() {
+    // A manifest edited by hand (or another tool) names a key elsewhere.
+    let local = manifest(&[("p/a.css", entry("a.css", "aaaa", 1, "x"))]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/a.css", entry("a.css", "aaaa", 1, "x")),
+            ("other/index.html", entry("index.html", "iiii", 1, "x")),
+            ("p-old/x.css", entry("x.css", "xxxx", 1, "x")),
+        ])),
+        listing: None,
+    };
+    let delete = PlanOptions {
+        delete: true,
+        delete_foreign: true,
+        ..opts()
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &delete);
+    assert_eq!(actions(&plan), [("p/a.css", Action::Unchanged)]);
+    assert!(plan.stale.is_empty());
 }

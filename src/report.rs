@@ -284,6 +284,7 @@ mod tests {
             &PlanOptions {
                 delete: true,
                 manifest_key: "static/.s3sync-manifest.json".into(),
+                key_prefix: "static/".into(),
                 ..PlanOptions::default()
             },
         )

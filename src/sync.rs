@@ -206,6 +206,7 @@ pub async fn prepare(
             delete_foreign: options.delete_foreign,
             force: options.force,
             manifest_key: local::manifest_key(settings),
+            key_prefix: list_prefix(settings),
         },
     );
     Ok(Prepared {

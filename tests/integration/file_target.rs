@@ -189,6 +189,17 @@ fn delete_is_opt_in_guarded_and_exact() {
         refused.stderr
     );
     assert!(sb.path("out/static/robots.txt").exists(), "nothing changed");
+    // The preview the message suggests still shows the list, with a warning.
+    let preview = sb.run(&["diff", "--delete", "--max-deletes", "1"]);
+    preview.expect(0);
+    assert!(preview.stdout.contains("delete (2):"), "{}", preview.stdout);
+    assert!(
+        preview.stderr.contains("warning: a push would be refused"),
+        "{}",
+        preview.stderr
+    );
+    sb.run(&["push", "--dry-run", "--delete", "--max-deletes", "1"])
+        .expect(2);
 
     let run = sb.run(&["push", "--delete", "--json"]);
     run.expect(0);
@@ -242,4 +253,19 @@ fn a_closed_stdout_pipe_is_not_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn help_is_a_stable_contract() {
+    let sb = Sandbox::new();
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("help_push", &["push", "--help"]),
+        ("help_diff", &["diff", "--help"]),
+        ("help_manifest", &["manifest", "--help"]),
+    ] {
+        let run = sb.run(args);
+        run.expect(0);
+        insta::assert_snapshot!(name, run.stdout);
+    }
 }
