@@ -2,7 +2,7 @@
 //! charset for text) and deterministic gzip.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use flate2::{Compression, GzBuilder};
@@ -182,17 +182,10 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
         .operating_system(255)
         .write(writer, Compression::new(level));
     let mut source_hash = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        source_hash.update(&buf[..n]);
-        encoder.write_all(&buf[..n])?;
-    }
+    crate::hash::for_each_chunk(&mut input, &mut crate::hash::chunk_buffer(), |chunk| {
+        source_hash.update(chunk);
+        encoder.write_all(chunk)
+    })?;
     let writer = encoder.finish()?;
     Ok(Gzipped {
         spool: writer.spool,
@@ -207,22 +200,17 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
 
 /// SHA-256 and MD5 of a file as stored unencoded.
 pub fn digest_file(path: &Path) -> io::Result<Digests> {
-    let mut input = File::open(path)?;
     let mut sha256 = Sha256::new();
     let mut md5 = Md5::new();
-    let mut size = 0u64;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        sha256.update(&buf[..n]);
-        md5.update(&buf[..n]);
-        size += n as u64;
-    }
+    let size = crate::hash::for_each_chunk(
+        &mut File::open(path)?,
+        &mut crate::hash::chunk_buffer(),
+        |chunk| {
+            sha256.update(chunk);
+            md5.update(chunk);
+            Ok(())
+        },
+    )?;
     Ok(Digests {
         sha256: sha256.finalize().into(),
         md5: md5.finalize().into(),
@@ -230,10 +218,20 @@ pub fn digest_file(path: &Path) -> io::Result<Digests> {
     })
 }
 
+/// SHA-256 and MD5 of bytes in memory.
+pub fn digest_bytes(bytes: &[u8]) -> Digests {
+    Digests {
+        sha256: Sha256::digest(bytes).into(),
+        md5: Md5::digest(bytes).into(),
+        size: bytes.len() as u64,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use flate2::read::GzDecoder;
+    use std::io::Read;
 
     #[test]
     fn web_types_are_right() {

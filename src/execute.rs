@@ -151,16 +151,7 @@ fn prepare(
     }
     if local.size <= IN_MEMORY_LIMIT {
         let bytes = std::fs::read(&source.abs).map_err(read_error)?;
-        let digests = encode::Digests {
-            sha256: sha2::Digest::finalize(sha2::Digest::chain_update(
-                sha2::Sha256::default(),
-                &bytes,
-            ))
-            .into(),
-            md5: md5::Digest::finalize(md5::Digest::chain_update(md5::Md5::default(), &bytes))
-                .into(),
-            size: bytes.len() as u64,
-        };
+        let digests = encode::digest_bytes(&bytes);
         if hex::encode(digests.sha256) != local.sha256 {
             return Err(changed());
         }
@@ -422,9 +413,7 @@ pub async fn apply(
 
 fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
     let bytes = manifest.to_json();
-    let sha256 =
-        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes)).into();
-    let md5 = md5::Digest::finalize(md5::Digest::chain_update(md5::Md5::default(), &bytes)).into();
+    let digests = encode::digest_bytes(&bytes);
     Upload {
         key: key.to_string(),
         size: bytes.len() as u64,
@@ -434,8 +423,8 @@ fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
             cache_control: Some("no-store".into()),
             ..Headers::default()
         },
-        sha256,
-        md5: Some(md5),
+        sha256: digests.sha256,
+        md5: Some(digests.md5),
     }
 }
 

@@ -23,25 +23,42 @@ impl FileHash {
     }
 }
 
+/// Feed a reader to `f` in chunks of `buf`'s size (retrying interrupted
+/// reads); returns the number of bytes read. Nothing is read whole.
+pub fn for_each_chunk(
+    reader: &mut impl Read,
+    buf: &mut [u8],
+    mut f: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<u64> {
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(buf) {
+            Ok(0) => return Ok(size),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        f(&buf[..n])?;
+        size += n as u64;
+    }
+}
+
+/// A read buffer of the size every streaming pass uses.
+pub fn chunk_buffer() -> Vec<u8> {
+    vec![0u8; CHUNK]
+}
+
 pub fn hash_file(
     path: &Path,
     buf: &mut [u8],
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> io::Result<FileHash> {
-    let mut file = File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    loop {
-        let n = match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        size += n as u64;
-        on_bytes(n as u64);
-    }
+    let size = for_each_chunk(&mut File::open(path)?, buf, |chunk| {
+        hasher.update(chunk);
+        on_bytes(chunk.len() as u64);
+        Ok(())
+    })?;
     Ok(FileHash {
         sha256: hasher.finalize().into(),
         size,
@@ -62,7 +79,7 @@ pub fn hash_all<P: AsRef<Path> + Sync>(
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut buf = vec![0u8; CHUNK];
+                    let mut buf = chunk_buffer();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);

@@ -144,12 +144,7 @@ impl Store for DirStore {
             Condition::None => None,
             _ => self.current_etag(&upload.key).await?,
         };
-        let ok = match &condition {
-            Condition::None => true,
-            Condition::Absent => current.is_none(),
-            Condition::Matches(e) => current.as_ref() == Some(e),
-        };
-        if !ok {
+        if !condition.holds(current.as_deref()) {
             return Err(StoreError::new(
                 ErrorKind::PreconditionFailed,
                 format!(

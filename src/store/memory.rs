@@ -89,13 +89,8 @@ impl Store for MemoryStore {
             .map_err(|e| StoreError::new(ErrorKind::Other, e.to_string()))?;
         verify_sha256(&upload.key, &bytes, &upload.sha256)?;
         let mut objects = self.objects.lock().unwrap();
-        let current = objects.get(&upload.key).map(|o| o.etag.clone());
-        let ok = match &condition {
-            Condition::None => true,
-            Condition::Absent => current.is_none(),
-            Condition::Matches(e) => current.as_ref() == Some(e),
-        };
-        if !ok {
+        let current = objects.get(&upload.key).map(|o| o.etag.as_str());
+        if !condition.holds(current) {
             return Err(StoreError::new(
                 ErrorKind::PreconditionFailed,
                 format!("{}: precondition failed", upload.key),

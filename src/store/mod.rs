@@ -44,6 +44,18 @@ pub enum Condition {
     Matches(String),
 }
 
+impl Condition {
+    /// Whether a write may proceed, given the ETag of the object now at the
+    /// key (`None`: no object).
+    pub fn holds(&self, current: Option<&str>) -> bool {
+        match self {
+            Self::None => true,
+            Self::Absent => current.is_none(),
+            Self::Matches(e) => current == Some(e.as_str()),
+        }
+    }
+}
+
 /// A small object read whole (the remote manifest).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
