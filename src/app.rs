@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, GlobalArgs, SourceArgs, SyncArgs};
+use crate::cli::{
+    Cli, Command, ExplainArgs, GlobalArgs, PolicyArgs, SourceArgs, SyncArgs, TargetArgs, UrlArgs,
+};
 use crate::config::{self, Overrides, Settings};
 use crate::report;
 use crate::sync::{self, SyncOptions};
@@ -74,7 +76,146 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             sync_command(global, &args.sync, ui, mode).await
         }
         Command::Manifest(args) => manifest_command(global, args, Ui::new(global, true)).await,
+        Command::Check(args) => check_command(global, args, Ui::new(global, true)).await,
+        Command::Policy(args) => policy_command(global, args, &Ui::new(global, true)),
+        Command::Url(args) => url_command(global, args, &Ui::new(global, true)).await,
+        Command::Explain(args) => explain_command(global, args, &Ui::new(global, true)),
+        Command::Init => init_command(global, &Ui::new(global, true)),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "s3sync", &mut out);
+            Ui::new(global, true).out(&String::from_utf8_lossy(&out))?;
+            Ok(Exit::Success)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            Ui::new(global, true).out(&String::from_utf8_lossy(&out))?;
+            Ok(Exit::Success)
+        }
     }
+}
+
+fn target_overrides(global: &GlobalArgs, target: &TargetArgs) -> Overrides {
+    Overrides {
+        target: global.target.clone(),
+        to: target.to.clone(),
+        ..Overrides::default()
+    }
+}
+
+fn s3_bucket(settings: &Settings, command: &str) -> anyhow::Result<String> {
+    match &settings.destination {
+        Some(config::Destination::S3 { bucket }) => Ok(bucket.clone()),
+        Some(config::Destination::Dir { .. }) => {
+            anyhow::bail!("`s3sync {command}` is for s3:// targets; this config targets a folder")
+        }
+        None => anyhow::bail!(
+            "no target: set `[storage] bucket_name` in s3sync.toml, AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX"
+        ),
+    }
+}
+
+async fn check_command(global: &GlobalArgs, args: &TargetArgs, ui: Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &target_overrides(global, args))?;
+    let store = sync::open_store(&settings).await?;
+    let results = crate::check::run(&settings, &store).await;
+    ui.out(&crate::check::render(&results))?;
+    Ok(if results.iter().all(|r| r.ok) {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}
+
+fn policy_command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &target_overrides(global, &args.target))?;
+    let bucket = s3_bucket(&settings, "policy")?;
+    let pretty =
+        |v: &serde_json::Value| format!("{}\n", serde_json::to_string_pretty(v).expect("JSON"));
+    ui.info("IAM policy for the identity that runs s3sync:");
+    ui.out(&pretty(&crate::policy::iam_policy(
+        &settings,
+        &bucket,
+        args.delete,
+    )))?;
+    if args.public {
+        ui.info(&format!(
+            "\nBucket policy granting public read of s3://{bucket}/{} (apply with `aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`):",
+            if settings.prefix.is_empty() { "*".to_string() } else { format!("{}/*", settings.prefix) }
+        ));
+        ui.out(&pretty(&crate::policy::public_bucket_policy(
+            &settings,
+            &bucket,
+            args.referer.as_deref(),
+        )))?;
+    }
+    Ok(Exit::Success)
+}
+
+async fn url_command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &target_overrides(global, &args.target))?;
+    let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    let key = crate::local::key_for(&settings.prefix, &path);
+    let url = if args.presign || args.expires.is_some() || settings.public.querystring_auth {
+        s3_bucket(&settings, "url --presign")?;
+        let seconds = args.expires.unwrap_or(settings.public.querystring_expire);
+        if seconds == 0 || seconds > crate::urls::MAX_PRESIGN_SECONDS {
+            anyhow::bail!(
+                "--expires {seconds}: a presigned URL lives 1 to {} seconds (7 days)",
+                crate::urls::MAX_PRESIGN_SECONDS
+            );
+        }
+        let store = sync::open_store(&settings).await?;
+        store
+            .presign_get(&key, std::time::Duration::from_secs(seconds))
+            .await?
+    } else {
+        crate::urls::public_url(&settings, &key).map_err(anyhow::Error::msg)?
+    };
+    ui.out(&format!("{url}\n"))?;
+    Ok(Exit::Success)
+}
+
+fn explain_command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let overrides = Overrides {
+        target: global.target.clone(),
+        source: args.source.clone(),
+        ..Overrides::default()
+    };
+    let settings = load_settings(global, &overrides)?;
+    let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    ui.out(&crate::explain::explain(&settings, &path)?)?;
+    Ok(Exit::Success)
+}
+
+/// The starter config `init` writes: the annotated example.
+const STARTER: &str = include_str!("../s3sync.toml.example");
+
+fn init_command(global: &GlobalArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let path = global
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("s3sync.toml"));
+    let mut file = match std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
+            "{} already exists; s3sync init never overwrites a config (edit it, or remove it first)",
+            path.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    std::io::Write::write_all(&mut file, STARTER.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    ui.info(&format!(
+        "wrote {}: set `source` and `[storage] bucket_name`, then run `s3sync check` and `s3sync diff`",
+        path.display()
+    ));
+    Ok(Exit::Success)
 }
 
 /// Read the config file (the named one must exist; `./s3sync.toml` may not)
@@ -99,8 +240,9 @@ pub fn load_settings(global: &GlobalArgs, overrides: &Overrides) -> anyhow::Resu
     )?)
 }
 
-fn overrides(source: &SourceArgs, sync: Option<&SyncArgs>) -> Overrides {
+fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArgs>) -> Overrides {
     Overrides {
+        target: global.target.clone(),
         source: source.source.clone(),
         to: source.to.clone(),
         delete: sync.is_some_and(|s| s.delete),
@@ -124,7 +266,7 @@ async fn sync_command(
     mode: Mode,
 ) -> anyhow::Result<Exit> {
     let started = Instant::now();
-    let settings = load_settings(global, &overrides(&args.source, Some(args)))?;
+    let settings = load_settings(global, &overrides(global, &args.source, Some(args)))?;
     let store = sync::open_store(&settings).await?;
     let observer = ui.observer();
     let options = SyncOptions {
@@ -157,6 +299,25 @@ async fn sync_command(
         });
     }
     let applied = sync::push(&settings, store, &prepared, observer).await?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let markdown = report::step_summary(
+            plan,
+            &applied,
+            &prepared.target,
+            started.elapsed().as_secs_f64(),
+        );
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
+        if let Err(e) = appended {
+            ui.info(&format!(
+                "warning: cannot append to GITHUB_STEP_SUMMARY ({}): {e}",
+                PathBuf::from(&path).display()
+            ));
+        }
+    }
     if args.json {
         ui.out(&report::json(plan, Some(&applied), false, &prepared.target))?;
     } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
@@ -178,7 +339,7 @@ async fn sync_command(
 }
 
 async fn manifest_command(global: &GlobalArgs, args: &SourceArgs, ui: Ui) -> anyhow::Result<Exit> {
-    let settings = load_settings(global, &overrides(args, None))?;
+    let settings = load_settings(global, &overrides(global, args, None))?;
     let observer = ui.observer();
     let tree = tokio::task::spawn_blocking(move || crate::local::build(&settings, &observer))
         .await

@@ -27,6 +27,68 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the local manifest (JSON) that a push would record.
     Manifest(SourceArgs),
+    /// Check config, credentials and bucket access before a deploy.
+    Check(TargetArgs),
+    /// Print the least-privilege IAM policy the config needs (--public: also a public-read bucket policy).
+    Policy(PolicyArgs),
+    /// Print the public URL of a file, or a presigned GET URL.
+    Url(UrlArgs),
+    /// Show the key, content type, encoding, headers and matching rule for one file.
+    Explain(ExplainArgs),
+    /// Write a commented starter s3sync.toml (never overwrites one).
+    Init,
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Include s3:DeleteObject (as if pushing with --delete).
+    #[arg(long)]
+    pub delete: bool,
+    /// Also print a bucket policy granting public read of the prefix (for buckets with ACLs disabled).
+    #[arg(long)]
+    pub public: bool,
+    /// With --public: allow only requests whose Referer is a page on HOST.
+    #[arg(long, value_name = "HOST", requires = "public")]
+    pub referer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UrlArgs {
+    /// A file, relative to the source (or a path to it).
+    pub path: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print a presigned GET URL (the default with querystring_auth = true).
+    #[arg(long)]
+    pub presign: bool,
+    /// Presigned URL lifetime in seconds [default: querystring_expire, 3600; at most 604800]
+    #[arg(long, value_name = "SECONDS")]
+    pub expires: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A file, relative to the source (or a path to it).
+    pub path: String,
+    /// The local tree [default: `source` from the config]
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,6 +100,9 @@ pub enum ColorWhen {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Use the `[targets.NAME]` table of the config (staging, production, ...).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub target: Option<String>,
     /// Config file [default: ./s3sync.toml, if present]
     #[arg(long, global = true, env = "S3SYNC_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -10,15 +10,19 @@
 //! (stdout/stderr policy, indicatif progress).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod encode;
 pub mod execute;
+pub mod explain;
 pub mod globs;
 pub mod hash;
+pub mod hashed;
 pub mod local;
 pub mod manifest;
 pub mod plan;
+pub mod policy;
 pub mod progress;
 pub mod report;
 pub mod rules;
@@ -26,5 +30,6 @@ pub mod scan;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod urls;
 
 pub use app::{Exit, run};

@@ -21,7 +21,7 @@ pub const MAX_KEY_BYTES: usize = 1024;
 pub enum LocalError {
     #[error(transparent)]
     Scan(#[from] ScanError),
-    #[error("invalid rules:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    #[error("invalid rules or build manifests:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Rules(Vec<String>),
     #[error(
         "the key for {path} would be {len} bytes, over S3's limit of 1024: shorten the path or the location prefix"
@@ -63,10 +63,17 @@ pub fn manifest_key(settings: &Settings) -> String {
     key_for(&settings.prefix, &settings.sync.manifest)
 }
 
+/// The rules for a source: config rules plus the hashed files its build
+/// manifests name.
+pub fn rules_for(settings: &Settings, source: &std::path::Path) -> Result<Rules, LocalError> {
+    let hashed = crate::hashed::detect(source, settings).map_err(|e| LocalError::Rules(vec![e]))?;
+    Rules::new(settings, hashed).map_err(LocalError::Rules)
+}
+
 pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalTree, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
-    let rules = Rules::new(settings).map_err(LocalError::Rules)?;
     let scan = scan::scan(source, &settings.filter)?;
+    let rules = rules_for(settings, source)?;
     for w in &scan.warnings {
         observer.event(Event::Warning(w));
     }

@@ -236,6 +236,58 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
     out
 }
 
+/// A short Markdown summary of a push, for `GITHUB_STEP_SUMMARY`.
+pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> String {
+    let s = Summary::new(plan, Some(applied));
+    let mut out = String::new();
+    let status = if s.failed > 0 || applied.manifest_error.is_some() {
+        "failed"
+    } else {
+        "done"
+    };
+    let _ = writeln!(out, "### s3sync push to `{target}`: {status}\n");
+    let _ = writeln!(
+        out,
+        "| new | changed | headers | deleted | unchanged | failed | sent | gzip saved | time |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {seconds:.1} s |",
+        s.new,
+        s.changed,
+        s.headers,
+        s.deleted,
+        s.unchanged,
+        s.failed,
+        format_size(s.bytes_uploaded, DECIMAL),
+        format_size(s.bytes_saved_by_gzip, DECIMAL),
+    );
+    let failures: Vec<_> = plan
+        .steps
+        .iter()
+        .zip(&applied.outcomes)
+        .filter(|(_, o)| o.status == Status::Failed)
+        .take(10)
+        .collect();
+    if !failures.is_empty() {
+        out.push_str("\nFailures:\n\n");
+        for (step, o) in failures {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                step.key,
+                o.error.as_deref().unwrap_or("unknown error")
+            );
+        }
+    }
+    if let Some(e) = &applied.manifest_error {
+        let _ = writeln!(out, "\n{e}");
+    }
+    out.push('\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

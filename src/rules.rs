@@ -3,9 +3,10 @@
 
 use globset::GlobMatcher;
 
-use crate::config::{RuleSpec, Settings};
+use crate::config::{DEFAULT_SHORT, RuleSpec, Settings};
 use crate::encode;
 use crate::globs;
+use crate::hashed::Hashed;
 use crate::manifest::Headers;
 
 /// What one file will be stored as.
@@ -18,16 +19,21 @@ pub struct ObjectSpec {
     pub rule: Option<String>,
     /// Why gzip was or was not applied, for `explain`.
     pub gzip_reason: String,
+    /// Where the Cache-Control came from, for `explain`.
+    pub cache_control_from: String,
+    /// The build manifest that names this file as a hashed output.
+    pub hashed_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Rules {
     compiled: Vec<(GlobMatcher, RuleSpec)>,
     settings: Settings,
+    hashed: Hashed,
 }
 
 impl Rules {
-    pub fn new(settings: &Settings) -> Result<Self, Vec<String>> {
+    pub fn new(settings: &Settings, hashed: Hashed) -> Result<Self, Vec<String>> {
         let mut compiled = Vec::new();
         let mut problems = Vec::new();
         for rule in &settings.rules {
@@ -42,6 +48,7 @@ impl Rules {
         Ok(Self {
             compiled,
             settings: settings.clone(),
+            hashed,
         })
     }
 
@@ -69,12 +76,44 @@ impl Rules {
         } else {
             (false, format!("{base} is not in [gzip] content_types"))
         };
+        let hashed_by = self.hashed.manifest_for(path).map(str::to_string);
+        let hashed = &self.settings.hashed;
+        let (cache_control, cache_control_from) =
+            match (rule.and_then(|r| r.cache_control.clone()), &hashed_by) {
+                (Some(cc), _) => (Some(cc), "the matching rule".to_string()),
+                (None, Some(m)) => (
+                    Some(hashed.cache_control.clone()),
+                    format!("[hashed] cache_control: {m} names it as a hashed file"),
+                ),
+                (None, None) if self.hashed.active() => {
+                    match (&hashed.other_cache_control, &defaults.cache_control) {
+                        (Some(cc), _) => (
+                            Some(cc.clone()),
+                            "[hashed] other_cache_control: not a hashed file".into(),
+                        ),
+                        (None, Some(cc)) => {
+                            (Some(cc.clone()), "object_parameters CacheControl".into())
+                        }
+                        (None, None) => (
+                            Some(DEFAULT_SHORT.to_string()),
+                            "short default for files a build manifest does not name as hashed"
+                                .into(),
+                        ),
+                    }
+                }
+                (None, None) => (
+                    defaults.cache_control.clone(),
+                    if defaults.cache_control.is_some() {
+                        "object_parameters CacheControl".into()
+                    } else {
+                        "none set".into()
+                    },
+                ),
+            };
         let headers = Headers {
             content_type,
             content_encoding: gzip.then(|| "gzip".to_string()),
-            cache_control: rule
-                .and_then(|r| r.cache_control.clone())
-                .or_else(|| defaults.cache_control.clone()),
+            cache_control,
             content_disposition: rule
                 .and_then(|r| r.content_disposition.clone())
                 .or_else(|| defaults.content_disposition.clone()),
@@ -94,6 +133,8 @@ impl Rules {
             gzip,
             rule: rule.map(|r| format!("{} ({})", r.glob.pattern, r.glob.origin)),
             gzip_reason,
+            cache_control_from,
+            hashed_by,
         }
     }
 }
@@ -118,7 +159,7 @@ mod tests {
             Path::new("/"),
         )
         .unwrap();
-        Rules::new(&settings).unwrap()
+        Rules::new(&settings, Hashed::default()).unwrap()
     }
 
     #[test]
@@ -175,5 +216,45 @@ mod tests {
         let spec = r.resolve("notes.txt");
         assert_eq!(spec.headers.acl, None);
         assert_eq!(spec.headers.content_type, "text/x-custom; charset=utf-8");
+    }
+
+    #[test]
+    fn hashed_files_get_immutable_others_short_and_rules_still_win() {
+        let text = "[[rules]]\nmatch = \"admin/**\"\ncache_control = \"private\"\n";
+        let base = rules(text);
+        let hashed = Hashed {
+            manifests: vec!["staticfiles.json".into()],
+            files: [
+                ("css/app.4f1c.css", "staticfiles.json"),
+                ("admin/x.1a.js", "staticfiles.json"),
+            ]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        };
+        let r = Rules::new(&base.settings, hashed).unwrap();
+        let spec = r.resolve("css/app.4f1c.css");
+        assert_eq!(
+            spec.headers.cache_control.as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(spec.hashed_by.as_deref(), Some("staticfiles.json"));
+        assert_eq!(
+            r.resolve("css/app.css").headers.cache_control.as_deref(),
+            Some("public, max-age=60, must-revalidate")
+        );
+        assert_eq!(
+            r.resolve("staticfiles.json")
+                .headers
+                .cache_control
+                .as_deref(),
+            Some("public, max-age=60, must-revalidate")
+        );
+        assert_eq!(
+            r.resolve("admin/x.1a.js").headers.cache_control.as_deref(),
+            Some("private")
+        );
+        // Without a manifest nothing changes.
+        assert_eq!(base.resolve("css/app.4f1c.css").headers.cache_control, None);
     }
 }

@@ -28,9 +28,34 @@ pub struct FileConfig {
     pub gzip: Option<GzipSection>,
     pub rules: Option<Vec<RuleSection>>,
     pub sync: Option<SyncSection>,
+    /// Named targets (`[targets.staging]`): `[storage]` keys that override
+    /// `[storage]` when chosen with `--target NAME`.
+    pub targets: Option<BTreeMap<String, StorageSection>>,
+    /// The target used when `--target` is not given.
+    pub default_target: Option<String>,
+    pub hashed: Option<HashedSection>,
 }
 
+/// One string or a list of them.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Fingerprinted build outputs (Django `staticfiles.json`, Vite and webpack
+/// manifests) and the Cache-Control they get.
 #[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HashedSection {
+    /// `"auto"` (default), `"none"`, or manifest path(s) relative to `source`.
+    pub manifests: Option<OneOrMany>,
+    pub cache_control: Option<String>,
+    pub other_cache_control: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSection {
     pub bucket_name: Option<String>,
@@ -45,6 +70,30 @@ pub struct StorageSection {
     pub querystring_auth: Option<bool>,
     pub querystring_expire: Option<u64>,
     pub checksum: Option<String>,
+}
+
+impl StorageSection {
+    /// This section with every key `over` sets replaced by `over`'s value.
+    pub fn overlaid(&self, over: &Self) -> Self {
+        let pick = |a: &Option<String>, b: &Option<String>| b.clone().or_else(|| a.clone());
+        Self {
+            bucket_name: pick(&self.bucket_name, &over.bucket_name),
+            location: pick(&self.location, &over.location),
+            region_name: pick(&self.region_name, &over.region_name),
+            endpoint_url: pick(&self.endpoint_url, &over.endpoint_url),
+            addressing_style: pick(&self.addressing_style, &over.addressing_style),
+            session_profile: pick(&self.session_profile, &over.session_profile),
+            default_acl: pick(&self.default_acl, &over.default_acl),
+            object_parameters: over
+                .object_parameters
+                .clone()
+                .or_else(|| self.object_parameters.clone()),
+            custom_domain: pick(&self.custom_domain, &over.custom_domain),
+            querystring_auth: over.querystring_auth.or(self.querystring_auth),
+            querystring_expire: over.querystring_expire.or(self.querystring_expire),
+            checksum: pick(&self.checksum, &over.checksum),
+        }
+    }
 }
 
 /// django-storages' `AWS_S3_OBJECT_PARAMETERS`, with boto3's key spelling.

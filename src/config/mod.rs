@@ -10,8 +10,9 @@ mod validate;
 use std::path::PathBuf;
 
 pub use settings::{
-    Acl, AddressingStyle, ChecksumMode, DEFAULT_GZIP_TYPES, FilterSettings, GlobSpec, GzipSettings,
-    ObjectDefaults, Overrides, PublicSettings, RuleSpec, S3Settings, Settings, SyncSettings,
+    Acl, AddressingStyle, ChecksumMode, DEFAULT_GZIP_TYPES, DEFAULT_IMMUTABLE, DEFAULT_SHORT,
+    FilterSettings, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults,
+    Overrides, PublicSettings, RuleSpec, S3Settings, Settings, SyncSettings,
 };
 pub use target::Destination;
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::file::{FileConfig, LoadedFile, ObjectParameters};
+use super::file::{FileConfig, LoadedFile, ObjectParameters, OneOrMany, StorageSection};
 use super::target::{Destination, parse_target};
 use super::{ConfigError, validate};
 
@@ -20,6 +20,8 @@ const DEFAULT_JOBS: usize = 32;
 const DEFAULT_GZIP_LEVEL: u32 = 9;
 const DEFAULT_MANIFEST: &str = ".s3sync-manifest.json";
 const DEFAULT_ORDER: &str = "**/*.html";
+pub const DEFAULT_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const DEFAULT_SHORT: &str = "public, max-age=60, must-revalidate";
 
 /// What the command line said. Plain data so resolution is testable without
 /// clap.
@@ -30,6 +32,8 @@ pub struct Overrides {
     pub delete: bool,
     pub max_deletes: Option<u64>,
     pub jobs: Option<i64>,
+    /// `--target NAME`: a `[targets.NAME]` table.
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +53,29 @@ pub struct Settings {
     pub filter: FilterSettings,
     pub sync: SyncSettings,
     pub public: PublicSettings,
+    pub hashed: HashedSettings,
+    /// The named target in use, if any.
+    pub target_name: Option<String>,
+}
+
+/// Which build manifests name fingerprinted (hashed) files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HashedManifests {
+    /// Look for Django, Vite and webpack manifests at their usual paths.
+    Auto,
+    Off,
+    /// These paths, relative to the source.
+    Paths(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashedSettings {
+    pub manifests: HashedManifests,
+    /// For files a manifest names as hashed outputs.
+    pub cache_control: String,
+    /// For every other file when a manifest is in use (unset: the
+    /// `object_parameters` CacheControl, else a short default).
+    pub other_cache_control: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +227,35 @@ impl Settings {
             None => "config".to_string(),
         };
         let mut problems = Problems(Vec::new());
-        let storage = cfg.storage.as_ref();
+        let target_name = flags
+            .target
+            .clone()
+            .or_else(|| env("S3SYNC_TARGET"))
+            .or_else(|| cfg.default_target.clone());
+        let merged = match &target_name {
+            None => cfg.storage.clone(),
+            Some(name) => {
+                if let Some(t) = cfg.targets.as_ref().and_then(|t| t.get(name)) {
+                    Some(cfg.storage.clone().unwrap_or_default().overlaid(t))
+                } else {
+                    let known: Vec<&str> = cfg
+                        .targets
+                        .iter()
+                        .flat_map(|t| t.keys().map(String::as_str))
+                        .collect();
+                    problems.0.push(format!(
+                        "unknown target '{name}': the config defines {}",
+                        if known.is_empty() {
+                            "no [targets.NAME] tables".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                    cfg.storage.clone()
+                }
+            }
+        };
+        let storage = merged.as_ref();
         let from_storage = |get: fn(&super::file::StorageSection) -> Option<&String>| {
             storage.and_then(get).cloned()
         };
@@ -230,7 +285,12 @@ impl Settings {
                 None,
             )
         } else if let Some(url) = &cfg.to {
-            if storage.and_then(|s| s.bucket_name.as_ref()).is_some() {
+            if cfg
+                .storage
+                .as_ref()
+                .and_then(|s| s.bucket_name.as_ref())
+                .is_some()
+            {
                 problems.0.push(
                     "config sets both `to` and `[storage] bucket_name`: keep one of them".into(),
                 );
@@ -310,7 +370,8 @@ impl Settings {
             ));
         }
 
-        let objects = resolve_object_defaults(env, cfg, &mut problems);
+        let objects = resolve_object_defaults(env, storage, &mut problems);
+        let hashed = resolve_hashed(cfg, &mut problems);
         let gzip = resolve_gzip(env, cfg, &mut problems);
         let rules = resolve_rules(cfg, &origin, &mut problems);
 
@@ -414,6 +475,8 @@ impl Settings {
             filter,
             sync,
             public,
+            hashed,
+            target_name,
         })
     }
 }
@@ -432,8 +495,11 @@ fn positive(what: &str, value: i64, problems: &mut Problems) -> usize {
     usize::try_from(value).unwrap_or(DEFAULT_JOBS)
 }
 
-fn resolve_object_defaults(env: Env, cfg: &FileConfig, problems: &mut Problems) -> ObjectDefaults {
-    let storage = cfg.storage.as_ref();
+fn resolve_object_defaults(
+    env: Env,
+    storage: Option<&StorageSection>,
+    problems: &mut Problems,
+) -> ObjectDefaults {
     let params: ObjectParameters = match env_pair(env, "OBJECT_PARAMETERS", Some("AWS_S3_OBJECT_PARAMETERS")) {
         Some((name, json)) => problems
             .check(serde_json::from_str(&json).map_err(|e| {
@@ -488,6 +554,33 @@ fn resolve_object_defaults(env: Env, cfg: &FileConfig, problems: &mut Problems) 
             &params.storage_class,
             problems,
         ),
+    }
+}
+
+fn resolve_hashed(cfg: &FileConfig, problems: &mut Problems) -> HashedSettings {
+    let section = cfg.hashed.as_ref();
+    let manifests = match section.and_then(|h| h.manifests.clone()) {
+        None => HashedManifests::Auto,
+        Some(OneOrMany::One(m)) if m == "auto" => HashedManifests::Auto,
+        Some(OneOrMany::One(m)) if m == "none" => HashedManifests::Off,
+        Some(OneOrMany::One(m)) => HashedManifests::Paths(vec![m]),
+        Some(OneOrMany::Many(v)) => HashedManifests::Paths(v),
+    };
+    let cache_control = section
+        .and_then(|h| h.cache_control.clone())
+        .unwrap_or_else(|| DEFAULT_IMMUTABLE.into());
+    problems.check(validate::header_value(
+        "[hashed] cache_control",
+        &cache_control,
+    ));
+    let other_cache_control = section.and_then(|h| h.other_cache_control.clone());
+    if let Some(v) = &other_cache_control {
+        problems.check(validate::header_value("[hashed] other_cache_control", v));
+    }
+    HashedSettings {
+        manifests,
+        cache_control,
+        other_cache_control,
     }
 }
 

@@ -249,6 +249,39 @@ impl Store for DirStore {
         Ok(listed)
     }
 
+    async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let mut all = self.list(prefix).await?;
+        all.truncate(1000);
+        Ok(all)
+    }
+
+    async fn bucket_exists(&self) -> Result<(), StoreError> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(StoreError::new(
+                ErrorKind::NoSuchBucket,
+                format!(
+                    "{} is a file, not a folder: point file:// at a folder",
+                    self.root.display()
+                ),
+            )),
+            Err(_) => Err(StoreError::new(
+                ErrorKind::NoSuchBucket,
+                format!(
+                    "folder {} does not exist yet (a push creates it)",
+                    self.root.display()
+                ),
+            )),
+        }
+    }
+
+    async fn presign_get(&self, _: &str, _: std::time::Duration) -> Result<String, StoreError> {
+        Err(StoreError::new(
+            ErrorKind::Other,
+            "presigned URLs need an s3:// target; a file:// target has no server to sign for",
+        ))
+    }
+
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
         if !self.object_path(key)?.exists() {
             return Ok(None);

@@ -148,6 +148,20 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let mut all = self.list(prefix).await?;
+        all.truncate(1000);
+        Ok(all)
+    }
+
+    async fn bucket_exists(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn presign_get(&self, key: &str, _: std::time::Duration) -> Result<String, StoreError> {
+        Ok(format!("memory://{key}"))
+    }
+
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
         self.note("head", key);
         Ok(self.object(key).map(|o| o.headers))

@@ -138,6 +138,19 @@ pub trait Store: Send + Sync {
     /// empty for the whole bucket).
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError>;
 
+    /// The first page (up to 1000 objects) under `prefix`: a cheap probe.
+    async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError>;
+
+    /// Whether the bucket (or folder) exists and can be reached.
+    async fn bucket_exists(&self) -> Result<(), StoreError>;
+
+    /// A URL that lets anyone GET `key` until it expires.
+    async fn presign_get(
+        &self,
+        key: &str,
+        expires: std::time::Duration,
+    ) -> Result<String, StoreError>;
+
     /// The headers of one object (the ACL is not part of the answer).
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError>;
 

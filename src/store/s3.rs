@@ -204,19 +204,6 @@ where
     }
 }
 
-/// Percent-encode a key for `x-amz-copy-source` (keep `/` and unreserved).
-fn encode_copy_source(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn unquote(etag: &str) -> String {
     etag.trim_matches('"').to_string()
 }
@@ -326,7 +313,7 @@ impl Store for S3Store {
             .copy_object()
             .bucket(&self.bucket)
             .key(key)
-            .copy_source(format!("{}/{}", self.bucket, encode_copy_source(key)))
+            .copy_source(format!("{}/{}", self.bucket, crate::urls::encode_key(key)))
             .set_copy_source_if_match(etag.map(|e| format!("\"{e}\"")))
             .metadata_directive(MetadataDirective::Replace)
             .content_type(&h.content_type)
@@ -377,6 +364,95 @@ impl Store for S3Store {
             }
         }
         Ok(out)
+    }
+
+    async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .set_prefix((!prefix.is_empty()).then(|| prefix.to_string()))
+            .send()
+            .await
+            .map_err(|e| {
+                self.error(
+                    "s3:ListBucket",
+                    &format!("arn:aws:s3:::{}", self.bucket),
+                    &e,
+                )
+            })?;
+        Ok(page
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(Listed {
+                    key: o.key()?.to_string(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    etag: o.e_tag().map(unquote).unwrap_or_default(),
+                })
+            })
+            .collect())
+    }
+
+    async fn bucket_exists(&self) -> Result<(), StoreError> {
+        let arn = format!("arn:aws:s3:::{}", self.bucket);
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_s3::operation::head_bucket::HeadBucketError::is_not_found,
+                ) =>
+            {
+                Err(StoreError::new(
+                    ErrorKind::NoSuchBucket,
+                    format!(
+                        "bucket {} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
+                        self.bucket, self.endpoint
+                    ),
+                ))
+            }
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
+                Err(StoreError::new(
+                    ErrorKind::AccessDenied,
+                    format!(
+                        "access denied: s3:ListBucket on {arn} (or the credentials are not valid). Fix: allow s3:ListBucket on {arn} (`s3sync policy` prints the policy s3sync needs)"
+                    ),
+                ))
+            }
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 301) => {
+                Err(StoreError::new(
+                    ErrorKind::WrongRegion,
+                    format!(
+                        "bucket {} is in another region than the one in use. Fix: set region_name (or AWS_REGION) to the bucket's region",
+                        self.bucket
+                    ),
+                ))
+            }
+            Err(e) => Err(self.error("s3:ListBucket (HeadBucket)", &arn, &e)),
+        }
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        expires: std::time::Duration,
+    ) -> Result<String, StoreError> {
+        let config =
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(expires).map_err(|e| {
+                StoreError::new(
+                    ErrorKind::Other,
+                    format!("cannot presign for {expires:?}: {e}"),
+                )
+            })?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| self.error("s3:GetObject (presign)", &self.resource(key), &e))?;
+        Ok(request.uri().to_string())
     }
 
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
@@ -471,19 +547,5 @@ impl Store for S3Store {
             }
         }
         results
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_source_is_percent_encoded() {
-        assert_eq!(
-            encode_copy_source("static/a b+c.css"),
-            "static/a%20b%2Bc.css"
-        );
-        assert_eq!(encode_copy_source("ünï/x"), "%C3%BCn%C3%AF/x");
     }
 }

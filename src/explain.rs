@@ -1,0 +1,101 @@
+//! `s3sync explain PATH`: what one file would be stored as, and why.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::config::Settings;
+use crate::globs::GlobList;
+use crate::local::{self, LocalError};
+
+/// Why a path is left out of the publish, if it is.
+fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalError> {
+    let filter = &settings.filter;
+    let include = GlobList::new(&filter.include).map_err(LocalError::Rules)?;
+    let exclude = GlobList::new(&filter.exclude).map_err(LocalError::Rules)?;
+    let name = path.rsplit('/').next().unwrap_or(path);
+    Ok(if name == ".DS_Store" {
+        Some(".DS_Store files are never published".into())
+    } else if !filter.include_hidden && path.split('/').any(|s| s.starts_with('.')) {
+        Some(
+            "hidden (a path segment starts with '.'); set include_hidden = true to publish it"
+                .into(),
+        )
+    } else if !include.is_empty() && !include.is_match(path) {
+        Some("not matched by any `include` glob".into())
+    } else if exclude.is_match(path) {
+        Some("matched by an `exclude` glob".into())
+    } else {
+        None
+    })
+}
+
+/// The explanation as text. `path` is relative to the source.
+pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
+    let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
+    let file = source.join(path);
+    if !file.is_file() {
+        return Err(LocalError::Read {
+            path: file,
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file in the source (give a path relative to the source)",
+            ),
+        });
+    }
+    let rules = local::rules_for(settings, Path::new(source))?;
+    let spec = rules.resolve(path);
+    let h = &spec.headers;
+    let mut out = String::new();
+    let mut line = |label: &str, value: &str| {
+        let _ = writeln!(out, "{label:<20}{value}");
+    };
+    line("path", path);
+    if let Some(why) = excluded(settings, path)? {
+        line("published", &format!("no: {why}"));
+    }
+    line("key", &local::key_for(&settings.prefix, path));
+    line("content type", &h.content_type);
+    line(
+        "content encoding",
+        &format!(
+            "{} ({})",
+            h.content_encoding.as_deref().unwrap_or("none"),
+            spec.gzip_reason
+        ),
+    );
+    line(
+        "cache control",
+        &format!(
+            "{} ({})",
+            h.cache_control.as_deref().unwrap_or("none"),
+            spec.cache_control_from
+        ),
+    );
+    line("acl", h.acl.as_deref().unwrap_or("none (no ACL header)"));
+    let metadata: Vec<String> = h.metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    line(
+        "metadata",
+        &if metadata.is_empty() {
+            "none".to_string()
+        } else {
+            metadata.join(", ")
+        },
+    );
+    if let Some(v) = &h.content_disposition {
+        line("content disposition", v);
+    }
+    if let Some(v) = &h.content_language {
+        line("content language", v);
+    }
+    if let Some(v) = &h.storage_class {
+        line("storage class", v);
+    }
+    line("rule", spec.rule.as_deref().unwrap_or("none matched"));
+    line(
+        "hashed",
+        &spec
+            .hashed_by
+            .map_or("no".to_string(), |m| format!("yes, named in {m}")),
+    );
+    Ok(out)
+}
