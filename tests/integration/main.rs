@@ -3,6 +3,7 @@
 //! scripts/test.sh).
 
 mod bad_input;
+mod commands;
 mod file_target;
 mod proxy;
 mod s3_target;
