@@ -226,7 +226,8 @@ pub fn load_settings(global: &GlobalArgs, overrides: &Overrides) -> anyhow::Resu
         Some(p) => (p.clone(), true),
         None => (PathBuf::from("s3sync.toml"), false),
     };
-    let file = config::file::load(&cwd.join(&path), required)?;
+    // Keep the path as given, so messages say `s3sync.toml line 7`.
+    let file = config::file::load(&path, required)?;
     let env = |k: &str| {
         std::env::var(k)
             .ok()

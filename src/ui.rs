@@ -133,6 +133,7 @@ impl Observer for Reporter {
                         .expect("valid template"),
                     );
                     b.hash.set_message(format!("{files} files"));
+                    b.hash.tick();
                 } else if self.ui.verbose > 0 {
                     eprintln!("scanned {files} files ({})", format_size(bytes, DECIMAL));
                 }
@@ -162,6 +163,7 @@ impl Observer for Reporter {
                     );
                     b.transfer
                         .set_message(format!("0 B of {}", format_size(bytes, DECIMAL)));
+                    b.transfer.tick();
                 } else if objects > 0 && !self.ui.quiet {
                     eprintln!(
                         "applying {objects} change{} ({} of file data)",

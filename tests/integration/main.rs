@@ -5,6 +5,7 @@
 mod bad_input;
 mod commands;
 mod file_target;
+mod progress;
 mod proxy;
 mod s3_target;
 mod support;
