@@ -65,6 +65,7 @@ impl Ui {
             ui: *self,
             bars: self.bars.then(Bars::new),
             log: Mutex::new(LogState {
+                started: Instant::now(),
                 last: Instant::now(),
                 done: 0,
                 total: 0,
@@ -98,6 +99,7 @@ impl Bars {
 }
 
 struct LogState {
+    started: Instant,
     last: Instant,
     done: u64,
     total: u64,
@@ -151,6 +153,7 @@ impl Observer for Reporter {
             Event::TransferStart { objects, bytes } => {
                 let mut log = self.log.lock().unwrap();
                 log.total = objects as u64;
+                log.started = Instant::now();
                 log.last = Instant::now();
                 if let Some(b) = &self.bars {
                     b.transfer.set_draw_target(ProgressDrawTarget::stderr());
@@ -190,8 +193,12 @@ impl Observer for Reporter {
                 }
                 if let Some(b) = &self.bars {
                     b.transfer.inc(1);
-                    b.transfer
-                        .set_message(format!("{} sent", format_size(log.sent, DECIMAL)));
+                    let rate = log.sent as f64 / log.started.elapsed().as_secs_f64().max(0.001);
+                    b.transfer.set_message(format!(
+                        "{} sent, {}/s",
+                        format_size(log.sent, DECIMAL),
+                        format_size(rate as u64, DECIMAL)
+                    ));
                 } else if !self.ui.quiet && log.last.elapsed() >= LOG_EVERY {
                     log.last = Instant::now();
                     eprintln!(
