@@ -126,7 +126,6 @@ impl Observer for Reporter {
         match event {
             Event::Scanned { files, bytes } => {
                 if let Some(b) = &self.bars {
-                    b.hash.set_draw_target(ProgressDrawTarget::stderr());
                     b.hash.set_length(bytes);
                     b.hash.set_style(
                         ProgressStyle::with_template(
@@ -135,6 +134,7 @@ impl Observer for Reporter {
                         .expect("valid template"),
                     );
                     b.hash.set_message(format!("{files} files"));
+                    b.hash.set_draw_target(ProgressDrawTarget::stderr());
                     b.hash.tick();
                 } else if self.ui.verbose > 0 {
                     eprintln!("scanned {files} files ({})", format_size(bytes, DECIMAL));
@@ -156,7 +156,6 @@ impl Observer for Reporter {
                 log.started = Instant::now();
                 log.last = Instant::now();
                 if let Some(b) = &self.bars {
-                    b.transfer.set_draw_target(ProgressDrawTarget::stderr());
                     b.transfer.set_length(objects as u64);
                     b.transfer.set_style(
                         ProgressStyle::with_template(
@@ -166,6 +165,7 @@ impl Observer for Reporter {
                     );
                     b.transfer
                         .set_message(format!("0 B of {}", format_size(bytes, DECIMAL)));
+                    b.transfer.set_draw_target(ProgressDrawTarget::stderr());
                     b.transfer.tick();
                 } else if objects > 0 && !self.ui.quiet {
                     eprintln!(
