@@ -141,6 +141,9 @@ pub struct SyncSection {
     pub jobs: Option<i64>,
     pub order: Option<Vec<Spanned<String>>>,
     pub manifest: Option<String>,
+    pub attempts: Option<i64>,
+    pub stall_timeout: Option<f64>,
+    pub timeout: Option<f64>,
 }
 
 /// A parsed config file and where it came from (for messages and for

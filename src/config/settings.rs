@@ -95,8 +95,21 @@ pub enum ChecksumMode {
     WhenRequired,
 }
 
+/// How hard each request tries: attempts with exponential backoff and
+/// jitter (adaptive: throttling slows the client down), a stall limit and an
+/// overall limit per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    /// No response bytes for this long: the attempt fails and is retried.
+    pub stall_timeout: std::time::Duration,
+    /// All attempts of one request together.
+    pub timeout: std::time::Duration,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Settings {
+    pub retry: RetryPolicy,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub addressing_style: AddressingStyle,
@@ -349,7 +362,9 @@ impl Settings {
                 ChecksumMode::WhenSupported
             }
         };
+        let retry = resolve_retry(cfg, &mut problems);
         let s3 = S3Settings {
+            retry,
             region: pick("REGION_NAME", "AWS_S3_REGION_NAME", |s| {
                 s.region_name.as_ref()
             }),
@@ -554,6 +569,36 @@ fn resolve_object_defaults(
             &params.storage_class,
             problems,
         ),
+    }
+}
+
+fn resolve_retry(cfg: &FileConfig, problems: &mut Problems) -> RetryPolicy {
+    let sync = cfg.sync.as_ref();
+    let attempts = sync.and_then(|s| s.attempts).unwrap_or(5);
+    if !(1..=20).contains(&attempts) {
+        problems.0.push(format!(
+            "[sync] attempts is {attempts}: use 1 to 20 (tries per request, first one included)"
+        ));
+    }
+    let seconds = |what: &str, value: Option<f64>, default: f64, problems: &mut Problems| {
+        let v = value.unwrap_or(default);
+        if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
+            problems.0.push(format!(
+                "[sync] {what} is {v}: use a number of seconds above 0"
+            ));
+            return std::time::Duration::from_secs_f64(default);
+        }
+        std::time::Duration::from_secs_f64(v)
+    };
+    RetryPolicy {
+        attempts: u32::try_from(attempts.clamp(1, 20)).unwrap_or(5),
+        stall_timeout: seconds(
+            "stall_timeout",
+            sync.and_then(|s| s.stall_timeout),
+            30.0,
+            problems,
+        ),
+        timeout: seconds("timeout", sync.and_then(|s| s.timeout), 900.0, problems),
     }
 }
 

@@ -48,10 +48,14 @@ impl S3Store {
             // exact bytes; no second one from the SDK.
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-            .retry_config(RetryConfig::standard().with_max_attempts(5))
+            // Exponential backoff with full jitter; adaptive mode also slows
+            // the client when S3 throttles (503 SlowDown).
+            .retry_config(RetryConfig::adaptive().with_max_attempts(settings.retry.attempts))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(std::time::Duration::from_secs(10))
+                    .read_timeout(settings.retry.stall_timeout)
+                    .operation_timeout(settings.retry.timeout)
                     .build(),
             );
         if let Some(url) = &settings.endpoint_url {

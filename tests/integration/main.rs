@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod commands;
+mod faults;
 mod file_target;
 mod progress;
 mod proxy;

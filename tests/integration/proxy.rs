@@ -3,13 +3,17 @@
 //! requests itself (to fake what moto does not do, such as a bucket with
 //! ACLs disabled). Everything else is forwarded unchanged.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
@@ -37,10 +41,44 @@ impl Seen {
 /// Decides whether to answer a request itself: `Some((status, body))`.
 pub type Rule = Arc<dyn Fn(&Seen) -> Option<(u16, String)> + Send + Sync>;
 
+/// A fault the proxy can inject.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// 503 SlowDown (throttling).
+    SlowDown,
+    /// 500 InternalError.
+    Internal,
+    /// Forward the request (so the write happens), then cut the connection
+    /// in the middle of the response.
+    Reset,
+    /// Hold the request this long, then drop the connection.
+    Stall(Duration),
+}
+
+/// Which requests get a fault: `percent` of those `applies` selects, chosen
+/// by a seeded hash of the request's number, so a run is repeatable.
+#[derive(Clone)]
+pub struct Faults {
+    pub percent: u64,
+    pub kinds: Vec<Fault>,
+    pub seed: u64,
+    pub applies: Arc<dyn Fn(&Seen) -> bool + Send + Sync>,
+}
+
+type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+struct State {
+    seen: Mutex<Vec<Seen>>,
+    seen_changed: Condvar,
+    rule: Mutex<Option<Rule>>,
+    faults: Mutex<Option<Faults>>,
+    requests: AtomicU64,
+    injected: AtomicU64,
+}
+
 pub struct Proxy {
     pub endpoint: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    rule: Arc<Mutex<Option<Rule>>>,
+    state: Arc<State>,
 }
 
 impl Proxy {
@@ -48,42 +86,95 @@ impl Proxy {
     /// port, on its own thread and runtime.
     pub fn start(upstream: &str) -> Self {
         let upstream = upstream.trim_end_matches('/').to_string();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let rule: Arc<Mutex<Option<Rule>>> = Arc::new(Mutex::new(None));
+        let state = Arc::new(State {
+            seen: Mutex::new(Vec::new()),
+            seen_changed: Condvar::new(),
+            rule: Mutex::new(None),
+            faults: Mutex::new(None),
+            requests: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+        });
         let (tx, rx) = std::sync::mpsc::channel();
-        let (seen2, rule2) = (seen.clone(), rule.clone());
+        let shared = state.clone();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(serve(upstream, seen2, rule2, tx));
+            runtime.block_on(serve(upstream, shared, tx));
         });
         let addr: SocketAddr = rx.recv().expect("proxy started");
         Self {
             endpoint: format!("http://{addr}"),
-            seen,
-            rule,
+            state,
         }
     }
 
     pub fn set_rule(&self, rule: Rule) {
-        *self.rule.lock().unwrap() = Some(rule);
+        *self.state.rule.lock().unwrap() = Some(rule);
+    }
+
+    pub fn set_faults(&self, faults: Option<Faults>) {
+        *self.state.faults.lock().unwrap() = faults;
+    }
+
+    /// How many faults were injected so far.
+    pub fn injected(&self) -> u64 {
+        self.state.injected.load(Ordering::Relaxed)
     }
 
     /// Requests seen so far; forget them.
     pub fn take(&self) -> Vec<Seen> {
-        std::mem::take(&mut *self.seen.lock().unwrap())
+        std::mem::take(&mut *self.state.seen.lock().unwrap())
+    }
+
+    /// Wait (on a condition, bounded) until `enough` holds for the requests
+    /// seen so far.
+    pub fn wait_for(&self, enough: impl Fn(&[Seen]) -> bool, limit: Duration) -> bool {
+        let seen = self.state.seen.lock().unwrap();
+        let (_seen, result) = self
+            .state
+            .seen_changed
+            .wait_timeout_while(seen, limit, |seen| !enough(seen))
+            .unwrap();
+        !result.timed_out()
     }
 }
 
-async fn serve(
-    upstream: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    rule: Arc<Mutex<Option<Rule>>>,
-    ready: std::sync::mpsc::Sender<SocketAddr>,
-) {
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A response body that sends its first half, then fails: the client sees
+/// the connection cut mid-body.
+struct Truncated(Option<Bytes>);
+
+impl hyper::body::Body for Truncated {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Poll::Ready(Some(match self.0.take() {
+            Some(half) => Ok(Frame::data(half)),
+            None => Err("injected connection reset".into()),
+        }))
+    }
+}
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+async fn serve(upstream: String, state: Arc<State>, ready: std::sync::mpsc::Sender<SocketAddr>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     ready.send(listener.local_addr().unwrap()).unwrap();
     let client: Client<HttpConnector, Full<Bytes>> =
@@ -92,18 +183,10 @@ async fn serve(
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        let (upstream, seen, rule, client) =
-            (upstream.clone(), seen.clone(), rule.clone(), client.clone());
+        let (upstream, state, client) = (upstream.clone(), state.clone(), client.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                handle(
-                    req,
-                    upstream.clone(),
-                    seen.clone(),
-                    rule.clone(),
-                    client.clone(),
-                )
-            });
+            let service =
+                service_fn(move |req| handle(req, upstream.clone(), state.clone(), client.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -111,13 +194,14 @@ async fn serve(
     }
 }
 
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
 async fn handle(
     req: Request<Incoming>,
     upstream: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    rule: Arc<Mutex<Option<Rule>>>,
+    state: Arc<State>,
     client: Client<HttpConnector, Full<Bytes>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, HandlerError> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -134,14 +218,43 @@ async fn handle(
             .collect(),
         body_len: body.len(),
     };
-    seen.lock().unwrap().push(info.clone());
-    let answer = rule.lock().unwrap().as_ref().and_then(|r| r(&info));
+    state.seen.lock().unwrap().push(info.clone());
+    state.seen_changed.notify_all();
+    let answer = state.rule.lock().unwrap().as_ref().and_then(|r| r(&info));
     if let Some((status, text)) = answer {
         return Ok(Response::builder()
             .status(status)
             .header("content-type", "application/xml")
-            .body(Full::new(Bytes::from(text)))
+            .body(full(text))
             .unwrap());
+    }
+    let n = state.requests.fetch_add(1, Ordering::Relaxed);
+    let fault = state.faults.lock().unwrap().as_ref().and_then(|f| {
+        let roll = splitmix(f.seed ^ n);
+        ((f.applies)(&info) && roll % 100 < f.percent)
+            .then(|| f.kinds[usize::try_from((roll >> 8) % f.kinds.len() as u64).unwrap()])
+    });
+    if fault.is_some() {
+        state.injected.fetch_add(1, Ordering::Relaxed);
+    }
+    match fault {
+        Some(Fault::SlowDown) => {
+            let (status, text) = s3_error(503, "SlowDown", "Please reduce your request rate.");
+            return Ok(Response::builder().status(status).body(full(text)).unwrap());
+        }
+        Some(Fault::Internal) => {
+            let (status, text) = s3_error(
+                500,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            );
+            return Ok(Response::builder().status(status).body(full(text)).unwrap());
+        }
+        Some(Fault::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            return Err("injected stall".into());
+        }
+        Some(Fault::Reset) | None => {}
     }
     let path_and_query = parts
         .uri
@@ -158,7 +271,7 @@ async fn handle(
         Err(e) => {
             return Ok(Response::builder()
                 .status(502)
-                .body(Full::new(Bytes::from(format!("proxy: {e}"))))
+                .body(full(format!("proxy: {e}")))
                 .unwrap());
         }
     };
@@ -168,7 +281,14 @@ async fn handle(
         .await
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
-    Ok(Response::from_parts(parts, Full::new(body)))
+    if fault == Some(Fault::Reset) {
+        if body.is_empty() {
+            return Err("injected connection reset".into());
+        }
+        let half = body.slice(..body.len() / 2);
+        return Ok(Response::from_parts(parts, Truncated(Some(half)).boxed()));
+    }
+    Ok(Response::from_parts(parts, full(body)))
 }
 
 /// An S3 error document as AWS sends it.
