@@ -2,6 +2,8 @@
 //! result to an exit code. `main` calls [`run`] and nothing else.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -299,7 +301,11 @@ async fn sync_command(
             Exit::Success
         });
     }
-    let applied = sync::push(&settings, store, &prepared, observer).await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let interrupt = tokio::spawn(on_interrupt(cancel.clone(), ui));
+    let applied = sync::push(&settings, store, &prepared, observer, cancel.clone()).await?;
+    interrupt.abort();
+    let interrupted = cancel.load(Ordering::Relaxed);
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let markdown = report::step_summary(
             plan,
@@ -330,13 +336,27 @@ async fn sync_command(
         );
         ui.out(&text)?;
     }
-    Ok(
-        if applied.failed() > 0 || applied.manifest_error.is_some() {
-            Exit::Error
-        } else {
-            Exit::Success
-        },
-    )
+    Ok(if interrupted {
+        Exit::Interrupted
+    } else if applied.failed() > 0 || applied.manifest_error.is_some() {
+        Exit::Error
+    } else {
+        Exit::Success
+    })
+}
+
+/// First Ctrl-C while changes are applied: start nothing new, let requests
+/// in flight finish, record what was done, exit 130. A second one exits at
+/// once. (Before anything changes, Ctrl-C simply ends the process.)
+async fn on_interrupt(cancel: Arc<AtomicBool>, ui: Ui) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    cancel.store(true, Ordering::Relaxed);
+    ui.info("interrupted: finishing the requests in flight, then recording what was done (Ctrl-C again to stop at once)");
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(Exit::Interrupted as i32);
+    }
 }
 
 async fn manifest_command(global: &GlobalArgs, args: &SourceArgs, ui: Ui) -> anyhow::Result<Exit> {

@@ -15,7 +15,7 @@ use crate::config::ChecksumMode;
 use crate::encode::{self, Spool};
 use crate::globs::GlobList;
 use crate::manifest::{Headers, Manifest};
-use crate::plan::{Action, Plan, Step, manifest_after};
+use crate::plan::{Action, Landed, Plan, Step, manifest_after};
 use crate::progress::{Event, Observer};
 use crate::store::{Body, Condition, ErrorKind, SharedStore, StoreError, Upload};
 
@@ -40,16 +40,20 @@ pub struct Outcome {
     /// Bytes gzip saved on this object.
     pub gzip_saved: u64,
     pub etag: Option<String>,
+    /// A failure after which the change may still have landed (a timeout,
+    /// a cut connection, a 5xx).
+    pub maybe_landed: bool,
 }
 
 impl Outcome {
-    fn planned() -> Self {
+    pub fn planned() -> Self {
         Self {
             status: Status::Planned,
             error: None,
             bytes: 0,
             gzip_saved: 0,
             etag: None,
+            maybe_landed: false,
         }
     }
 
@@ -58,6 +62,21 @@ impl Outcome {
             status: Status::Failed,
             error: Some(error),
             ..Self::planned()
+        }
+    }
+
+    fn from_error(e: StoreError) -> Self {
+        Self {
+            maybe_landed: e.retryable,
+            ..Self::failed(e.message)
+        }
+    }
+
+    fn landed(&self) -> Landed {
+        match (self.status, self.maybe_landed) {
+            (Status::Done, _) => Landed::Yes(self.etag.clone()),
+            (_, true) => Landed::Maybe,
+            _ => Landed::No,
         }
     }
 }
@@ -241,6 +260,8 @@ struct Runner<'a> {
     stop: AtomicBool,
     /// Set when the bucket refuses ACLs: start nothing more that sends one.
     no_acl: AtomicBool,
+    /// Set by Ctrl-C: start nothing more.
+    cancel: Arc<AtomicBool>,
 }
 
 impl Runner<'_> {
@@ -249,7 +270,10 @@ impl Runner<'_> {
         let mut running = JoinSet::new();
         let mut pending = indices.iter().copied();
         loop {
-            while running.len() < self.options.jobs && !self.stop.load(Ordering::Relaxed) {
+            while running.len() < self.options.jobs
+                && !self.stop.load(Ordering::Relaxed)
+                && !self.cancel.load(Ordering::Relaxed)
+            {
                 let Some(i) = pending.next() else { break };
                 let step = self.plan.steps[i].clone();
                 if self.no_acl.load(Ordering::Relaxed) && sends_acl(&step) {
@@ -277,15 +301,18 @@ impl Runner<'_> {
                     } else if e.is_fatal() {
                         self.stop.store(true, Ordering::Relaxed);
                     }
-                    Outcome::failed(e.message)
+                    Outcome::from_error(e)
                 }
             };
             self.report(i, &outcomes[i]);
         }
+        let why = if self.cancel.load(Ordering::Relaxed) {
+            "not attempted: interrupted"
+        } else {
+            "not attempted: the push stopped after an error that fails every request"
+        };
         for i in pending {
-            outcomes[i] = Outcome::failed(
-                "not attempted: the push stopped after an error that fails every request".into(),
-            );
+            outcomes[i] = Outcome::failed(why.into());
         }
     }
 
@@ -307,6 +334,7 @@ pub async fn apply(
     base: &Base<'_>,
     options: ExecuteOptions,
     observer: Arc<dyn Observer>,
+    cancel: Arc<AtomicBool>,
 ) -> Applied {
     let options = Arc::new(options);
     let mut outcomes: Vec<Outcome> = plan.steps.iter().map(|_| Outcome::planned()).collect();
@@ -345,33 +373,87 @@ pub async fn apply(
         observer: observer.clone(),
         stop: AtomicBool::new(false),
         no_acl: AtomicBool::new(false),
+        cancel: cancel.clone(),
     };
-    for phase in [&first, &last] {
-        runner.phase(phase, &mut outcomes).await;
+    let mut record = Record {
+        store: &store,
+        key: &options.manifest_key,
+        etag: base.etag.clone(),
+        stored: base.manifest.cloned(),
+        error: None,
+    };
+    let changing: Vec<usize> = first.iter().chain(&last).copied().collect();
+    // Record the intent first: a push killed while uploading leaves those
+    // keys pending, never recorded with content they may not have.
+    let intent_ok = changing.is_empty() || {
+        let mut landed = landed_now(plan, &outcomes);
+        for &i in &changing {
+            landed[i] = Landed::Maybe;
+        }
+        let intent = manifest_after(&options.prefix, base.manifest, plan, &landed);
+        // Nothing has landed yet: on a race, stop without touching anything.
+        record.save_if_changed(&intent, &[]).await
+    };
+    if intent_ok {
+        for phase in [&first, &last] {
+            runner.phase(phase, &mut outcomes).await;
+        }
+    } else {
+        for &i in changing.iter().chain(&deletes) {
+            outcomes[i] = Outcome::failed(
+                "not attempted: the manifest could not record this push's intent first".into(),
+            );
+        }
     }
 
     let upload_failed = outcomes.iter().any(|o| o.status == Status::Failed);
-    if upload_failed {
-        for &i in &deletes {
-            outcomes[i] =
-                Outcome::failed("not attempted: an upload failed, so nothing was deleted".into());
-        }
-    } else if !deletes.is_empty() {
-        let keys: Vec<String> = deletes.iter().map(|&i| plan.steps[i].key.clone()).collect();
-        debug_assert!(
-            keys.iter().all(|k| *k != options.manifest_key),
-            "the plan never deletes the manifest"
-        );
-        let results = store.delete(&keys).await;
-        for (&i, result) in deletes.iter().zip(results) {
-            outcomes[i] = match result {
-                Ok(()) => Outcome {
-                    status: Status::Done,
-                    ..Outcome::planned()
-                },
-                Err(e) => Outcome::failed(e.message),
-            };
-            runner.report(i, &outcomes[i]);
+    let interrupted = cancel.load(Ordering::Relaxed);
+    if intent_ok && !deletes.is_empty() {
+        let skipped = if interrupted {
+            Some("not attempted: interrupted, so nothing was deleted")
+        } else if upload_failed {
+            Some("not attempted: an upload failed, so nothing was deleted")
+        } else {
+            None
+        };
+        if let Some(why) = skipped {
+            for &i in &deletes {
+                outcomes[i] = Outcome::failed(why.into());
+            }
+        } else {
+            // Again the intent first: keys being deleted become pending.
+            let mut landed = landed_now(plan, &outcomes);
+            for &i in &deletes {
+                landed[i] = Landed::Maybe;
+            }
+            let intent = manifest_after(&options.prefix, base.manifest, plan, &landed);
+            if record
+                .save_if_changed(&intent, &landed_keys(plan, &outcomes))
+                .await
+            {
+                let keys = keys_of(plan, &deletes);
+                debug_assert!(
+                    keys.iter().all(|k| *k != options.manifest_key),
+                    "the plan never deletes the manifest"
+                );
+                let results = store.delete(&keys).await;
+                for (&i, result) in deletes.iter().zip(results) {
+                    outcomes[i] = match result {
+                        Ok(()) => Outcome {
+                            status: Status::Done,
+                            ..Outcome::planned()
+                        },
+                        Err(e) => Outcome::from_error(e),
+                    };
+                    runner.report(i, &outcomes[i]);
+                }
+            } else {
+                for &i in &deletes {
+                    outcomes[i] = Outcome::failed(
+                        "not attempted: the manifest could not record the deletes first".into(),
+                    );
+                }
+            }
         }
     }
     observer.event(Event::TransferDone);
@@ -381,33 +463,154 @@ pub async fn apply(
             outcome.status = Status::Done;
         }
     }
-    let done: Vec<Option<Option<String>>> = plan
-        .steps
-        .iter()
-        .zip(&outcomes)
-        .map(|(s, o)| {
-            (o.status == Status::Done && s.action != Action::Unchanged).then(|| o.etag.clone())
-        })
-        .collect();
-    let after = manifest_after(&options.prefix, base.manifest, plan, &done);
-    let unchanged_record = base.manifest.is_some_and(|m| m.entries == after.entries)
-        || (base.manifest.is_none() && after.entries.is_empty());
-    let (manifest_written, manifest_error) = if unchanged_record {
-        (false, None)
-    } else {
-        let touched: Vec<&str> = plan
-            .steps
-            .iter()
-            .zip(&done)
-            .filter(|(_, d)| d.is_some())
-            .map(|(s, _)| s.key.as_str())
-            .collect();
-        write_manifest(&store, &options.manifest_key, &after, base, &touched).await
-    };
+    if record.error.is_none() {
+        let after = manifest_after(
+            &options.prefix,
+            base.manifest,
+            plan,
+            &landed_now(plan, &outcomes),
+        );
+        record
+            .save_if_changed(&after, &landed_keys(plan, &outcomes))
+            .await;
+    }
     Applied {
         outcomes,
-        manifest_error,
-        manifest_written,
+        manifest_written: record.stored.as_ref() != base.manifest,
+        manifest_error: record.error,
+    }
+}
+
+/// How each step has landed so far.
+fn landed_now(plan: &Plan, outcomes: &[Outcome]) -> Vec<Landed> {
+    plan.steps
+        .iter()
+        .zip(outcomes)
+        .map(|(s, o)| {
+            if s.action == Action::Unchanged {
+                Landed::No
+            } else {
+                o.landed()
+            }
+        })
+        .collect()
+}
+
+/// Keys whose change landed or may have.
+fn landed_keys(plan: &Plan, outcomes: &[Outcome]) -> Vec<String> {
+    plan.steps
+        .iter()
+        .zip(outcomes)
+        .filter(|(s, o)| s.action.is_change() && o.landed() != Landed::No)
+        .map(|(s, _)| s.key.clone())
+        .collect()
+}
+
+fn keys_of(plan: &Plan, indices: &[usize]) -> Vec<String> {
+    indices.iter().map(|&i| plan.steps[i].key.clone()).collect()
+}
+
+/// The remote manifest as this push last wrote (or read) it.
+struct Record<'a> {
+    store: &'a SharedStore,
+    key: &'a str,
+    /// ETag of the manifest now in the bucket, for `If-Match`.
+    etag: Option<String>,
+    /// What the manifest in the bucket says now.
+    stored: Option<Manifest>,
+    error: Option<String>,
+}
+
+impl Record<'_> {
+    /// Save unless the bucket already holds exactly this record.
+    async fn save_if_changed(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
+        let same = match &self.stored {
+            Some(m) => m.entries == manifest.entries && m.pending == manifest.pending,
+            None => manifest.entries.is_empty() && manifest.pending.is_empty(),
+        };
+        same || self.save(manifest, touched).await
+    }
+
+    /// Write `manifest` conditionally; on success it is what is stored. On a
+    /// concurrent write, keep the other push's record minus the keys this
+    /// push changed (their state is no longer known), and fail.
+    async fn save(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
+        let condition = match &self.etag {
+            Some(etag) => Condition::Matches(etag.clone()),
+            None => Condition::Absent,
+        };
+        match self
+            .store
+            .put(manifest_upload(self.key, manifest), condition)
+            .await
+        {
+            Ok(etag) => {
+                self.etag = Some(etag);
+                self.stored = Some(manifest.clone());
+                return true;
+            }
+            Err(e) if e.kind != ErrorKind::PreconditionFailed => {
+                self.error = Some(format!("the remote manifest was not written: {e}"));
+                return false;
+            }
+            Err(_) => {}
+        }
+        if touched.is_empty() {
+            self.error = Some(format!(
+                "concurrent push: another push wrote the remote manifest {}/{} first; this push changed nothing. Rerun it",
+                self.store.describe(),
+                self.key
+            ));
+            return false;
+        }
+        let concurrent = format!(
+            "concurrent push: another push wrote the remote manifest {}/{} while this one ran. Its record was kept, with the {} object(s) this push changed marked as pending, so the next push re-sends them. Rerun the push",
+            self.store.describe(),
+            self.key,
+            touched.len()
+        );
+        self.error = Some(match self.merge(manifest, touched).await {
+            Ok(()) => concurrent,
+            Err(e) => format!("{concurrent}; {e}"),
+        });
+        false
+    }
+
+    async fn merge(&mut self, manifest: &Manifest, touched: &[String]) -> Result<(), String> {
+        for _ in 0..5 {
+            let current = self
+                .store
+                .get(self.key)
+                .await
+                .map_err(|e| format!("re-reading the manifest failed: {e}"))?;
+            let (mut merged, condition) = match current {
+                Some(f) => (
+                    Manifest::from_json(&f.bytes)
+                        .map_err(|e| format!("the other manifest is unreadable: {e}"))?,
+                    Condition::Matches(f.etag),
+                ),
+                None => (Manifest::new(&manifest.prefix), Condition::Absent),
+            };
+            // Still ours, but their content is no longer known.
+            for k in touched {
+                merged.entries.remove(k);
+                merged.pending.insert(k.clone());
+            }
+            match self
+                .store
+                .put(manifest_upload(self.key, &merged), condition)
+                .await
+            {
+                Ok(etag) => {
+                    self.etag = Some(etag);
+                    self.stored = Some(merged);
+                    return Ok(());
+                }
+                Err(e) if e.kind == ErrorKind::PreconditionFailed => {}
+                Err(e) => return Err(format!("writing the merged manifest failed: {e}")),
+            }
+        }
+        Err("the manifest kept changing, so it was left as the other push wrote it".into())
     }
 }
 
@@ -426,84 +629,6 @@ fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
         sha256: digests.sha256,
         md5: Some(digests.md5),
     }
-}
-
-/// Write the new record with `If-Match` (or `If-None-Match: *`). If another
-/// push wrote the manifest meanwhile, keep its record but drop the keys this
-/// push touched: their state is no longer known, so the next push re-checks
-/// them instead of trusting a record that may be false.
-async fn write_manifest(
-    store: &SharedStore,
-    key: &str,
-    manifest: &Manifest,
-    base: &Base<'_>,
-    touched: &[&str],
-) -> (bool, Option<String>) {
-    let condition = match &base.etag {
-        Some(etag) => Condition::Matches(etag.clone()),
-        None => Condition::Absent,
-    };
-    match store.put(manifest_upload(key, manifest), condition).await {
-        Ok(_) => return (true, None),
-        Err(e) if e.kind != ErrorKind::PreconditionFailed => {
-            return (
-                false,
-                Some(format!("the remote manifest was not written: {e}")),
-            );
-        }
-        Err(_) => {}
-    }
-    let concurrent = format!(
-        "concurrent push: another push wrote the remote manifest {}/{key} while this one ran. Its record was kept, without the {} object(s) this push changed, so the next push re-checks them. Rerun the push",
-        store.describe(),
-        touched.len()
-    );
-    for _ in 0..5 {
-        let current = match store.get(key).await {
-            Ok(current) => current,
-            Err(e) => {
-                return (
-                    false,
-                    Some(format!("{concurrent}; re-reading the manifest failed: {e}")),
-                );
-            }
-        };
-        let (mut merged, condition) = match current {
-            Some(f) => match Manifest::from_json(&f.bytes) {
-                Ok(m) => (m, Condition::Matches(f.etag)),
-                Err(e) => {
-                    return (
-                        false,
-                        Some(format!(
-                            "{concurrent}; the other manifest is unreadable: {e}"
-                        )),
-                    );
-                }
-            },
-            None => (Manifest::new(&manifest.prefix), Condition::Absent),
-        };
-        for k in touched {
-            merged.entries.remove(*k);
-        }
-        match store.put(manifest_upload(key, &merged), condition).await {
-            Ok(_) => return (true, Some(concurrent)),
-            Err(e) if e.kind == ErrorKind::PreconditionFailed => {}
-            Err(e) => {
-                return (
-                    false,
-                    Some(format!(
-                        "{concurrent}; writing the merged manifest failed: {e}"
-                    )),
-                );
-            }
-        }
-    }
-    (
-        false,
-        Some(format!(
-            "{concurrent}; the manifest kept changing, so it was left as the other push wrote it"
-        )),
-    )
 }
 
 #[cfg(test)]

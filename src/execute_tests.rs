@@ -60,7 +60,7 @@ impl Fixture {
         let prepared = sync::prepare(settings, &self.shared(), &SyncOptions::default(), &observer)
             .await
             .unwrap();
-        let applied = sync::push(settings, self.shared(), &prepared, observer)
+        let applied = sync::push(settings, self.shared(), &prepared, observer, no_cancel())
             .await
             .unwrap();
         (prepared, applied)
@@ -75,6 +75,10 @@ impl Fixture {
             .unwrap();
         Manifest::from_json(&f.bytes).unwrap()
     }
+}
+
+fn no_cancel() -> Arc<std::sync::atomic::AtomicBool> {
+    Arc::new(std::sync::atomic::AtomicBool::new(false))
 }
 
 fn puts(log: &[String]) -> Vec<&str> {
@@ -94,9 +98,11 @@ async fn html_goes_after_assets_and_the_manifest_last() {
     assert_eq!(applied.failed(), 0);
     let log = f.store.take_log();
     let order = puts(&log);
+    // The intent first, assets, then HTML, then the record.
     assert_eq!(
         order,
         [
+            "static/.s3sync-manifest.json",
             "static/a.css",
             "static/b.js",
             "static/index.html",
@@ -157,12 +163,19 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
     f.store.take_log();
     let (_, applied) = f.push(&settings).await;
     assert_eq!(applied.failed(), 0);
-    let log = f.store.take_log();
+    // The intent recorded, the upload, the intent to delete recorded, the
+    // delete, the final record.
     assert_eq!(
-        puts(&log),
-        ["static/edit.css", "static/.s3sync-manifest.json"]
+        f.store.take_log(),
+        [
+            "get static/.s3sync-manifest.json",
+            "put static/.s3sync-manifest.json",
+            "put static/edit.css",
+            "put static/.s3sync-manifest.json",
+            "delete static/drop.css",
+            "put static/.s3sync-manifest.json"
+        ]
     );
-    assert!(log.contains(&"delete static/drop.css".to_string()));
     let m = f.remote_manifest().await;
     assert_eq!(
         m.entries.keys().collect::<Vec<_>>(),
@@ -182,15 +195,19 @@ async fn an_error_that_fails_everything_stops_new_uploads() {
         .collect();
     let f = Fixture::new(&refs);
     f.store.fail_puts(
-        "",
+        ".css",
         StoreError::new(ErrorKind::AclNotSupported, "bucket does not allow ACLs"),
     );
     let (_, applied) = f.push(&f.settings("[sync]\njobs = 1\n")).await;
     assert_eq!(applied.failed(), 10);
     assert_eq!(
         puts(&f.store.take_log()),
-        ["static/f0.css"],
-        "one attempt, then stop"
+        [
+            "static/.s3sync-manifest.json",
+            "static/f0.css",
+            "static/.s3sync-manifest.json"
+        ],
+        "the intent, one attempt, then stop and record"
     );
     let not_attempted = applied
         .outcomes
@@ -202,7 +219,9 @@ async fn an_error_that_fails_everything_stops_new_uploads() {
         })
         .count();
     assert_eq!(not_attempted, 9);
-    assert!(f.store.keys().is_empty(), "no manifest for an empty result");
+    assert_eq!(f.store.keys(), ["static/.s3sync-manifest.json"]);
+    let m = f.remote_manifest().await;
+    assert!(m.entries.is_empty() && m.pending.is_empty(), "{m:?}");
 }
 
 #[tokio::test]
@@ -215,7 +234,7 @@ async fn a_file_changed_after_hashing_is_not_uploaded() {
         .unwrap();
     f.write("a.css", "modified");
     f.write("b.txt", "other-b");
-    let applied = sync::push(&settings, f.shared(), &prepared, observer)
+    let applied = sync::push(&settings, f.shared(), &prepared, observer, no_cancel())
         .await
         .unwrap();
     assert_eq!(applied.failed(), 2);
@@ -233,7 +252,7 @@ async fn a_file_changed_after_hashing_is_not_uploaded() {
 }
 
 #[tokio::test]
-async fn a_concurrent_push_never_leaves_a_false_record() {
+async fn a_push_that_loses_the_race_before_changing_anything_changes_nothing() {
     let f = Fixture::new(&[("a.css", "A"), ("b.css", "B")]);
     let one = f.settings("[storage.object_parameters]\nCacheControl = \"max-age=1\"\n");
     let two = f.settings("[storage.object_parameters]\nCacheControl = \"max-age=2\"\n");
@@ -245,45 +264,153 @@ async fn a_concurrent_push_never_leaves_a_false_record() {
     let second = sync::prepare(&two, &f.shared(), &SyncOptions::default(), &observer)
         .await
         .unwrap();
-    // ...the second finishes first, then the first overwrites both objects
-    // and loses the manifest race.
-    let won = sync::push(&two, f.shared(), &second, observer.clone())
+    // ...the second runs first; the first then finds the manifest changed
+    // when it records its intent, and stops before sending anything.
+    let won = sync::push(&two, f.shared(), &second, observer.clone(), no_cancel())
         .await
         .unwrap();
     assert!(won.manifest_error.is_none());
-    let lost = sync::push(&one, f.shared(), &first, observer)
+    f.store.take_log();
+    let lost = sync::push(&one, f.shared(), &first, observer, no_cancel())
         .await
         .unwrap();
     let err = lost.manifest_error.unwrap();
-    assert!(err.contains("concurrent push"), "{err}");
-    // The bucket holds the first push's headers; the record must not claim
-    // the second push's for those keys.
-    assert_eq!(
-        f.store
-            .object("static/a.css")
-            .unwrap()
-            .headers
-            .cache_control
-            .as_deref(),
-        Some("max-age=1")
+    assert!(
+        err.contains("concurrent push") && err.contains("changed nothing"),
+        "{err}"
     );
-    let m = f.remote_manifest().await;
-    assert!(m.entries.is_empty(), "{:?}", m.entries.keys());
-    // The next push of either tree converges to an exact record.
-    let (_, applied) = f.push(&two).await;
-    assert_eq!(applied.failed(), 0);
+    assert_eq!(puts(&f.store.take_log()), ["static/.s3sync-manifest.json"]);
+    let cache = |key: &str| f.store.object(key).unwrap().headers.cache_control;
+    assert_eq!(cache("static/a.css").as_deref(), Some("max-age=2"));
     let m = f.remote_manifest().await;
     assert_eq!(
         m.entries["static/a.css"].headers.cache_control.as_deref(),
         Some("max-age=2")
     );
-    assert_eq!(
-        f.store
-            .object("static/a.css")
-            .unwrap()
-            .headers
-            .cache_control
-            .as_deref(),
-        Some("max-age=2")
+    // Rerunning the first converges to its headers.
+    let (_, applied) = f.push(&one).await;
+    assert_eq!(applied.failed(), 0);
+    assert_eq!(cache("static/a.css").as_deref(), Some("max-age=1"));
+}
+
+#[tokio::test]
+async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
+    let f = Fixture::new(&[("keep.css", "k"), ("drop.css", "d")]);
+    let settings = f.settings("[sync]\ndelete = true\n");
+    f.push(&settings).await;
+    std::fs::remove_file(f.dir.path().join("site/drop.css")).unwrap();
+
+    // A delete that fails: the object is still there, and so is its record.
+    f.store.fail_deletes(true);
+    let (_, applied) = f.push(&settings).await;
+    assert_eq!(applied.failed(), 1);
+    assert!(f.store.object("static/drop.css").is_some());
+    assert!(
+        f.remote_manifest()
+            .await
+            .entries
+            .contains_key("static/drop.css")
     );
+    f.store.fail_deletes(false);
+
+    // The state a push killed between recording its intent and deleting
+    // leaves: the key is pending, never claimed to exist.
+    let log = f.store.take_log();
+    assert!(
+        log.iter()
+            .position(|l| l == "put static/.s3sync-manifest.json")
+            < log.iter().position(|l| l == "delete static/drop.css"),
+        "{log:?}"
+    );
+    let mut intent = f.remote_manifest().await;
+    intent.entries.remove("static/drop.css");
+    intent.pending.insert("static/drop.css".into());
+    let bytes = intent.to_json();
+    let digests = crate::encode::digest_bytes(&bytes);
+    f.store
+        .put(
+            crate::store::Upload {
+                key: "static/.s3sync-manifest.json".into(),
+                size: digests.size,
+                body: Body::Bytes(bytes.into()),
+                headers: Headers::default(),
+                sha256: digests.sha256,
+                md5: Some(digests.md5),
+            },
+            crate::store::Condition::None,
+        )
+        .await
+        .unwrap();
+
+    // Without --delete it is kept and reported; with it, the delete finishes.
+    let (prepared, _) = f.push(&f.settings("")).await;
+    assert_eq!(prepared.plan.stale, ["static/drop.css"]);
+    assert!(
+        f.remote_manifest()
+            .await
+            .pending
+            .contains("static/drop.css")
+    );
+    let (prepared, applied) = f.push(&settings).await;
+    assert_eq!(prepared.plan.count(crate::plan::Action::Delete), 1);
+    assert_eq!(applied.failed(), 0);
+    assert!(f.store.object("static/drop.css").is_none());
+    assert!(f.remote_manifest().await.pending.is_empty());
+}
+
+/// Sets the cancel flag when the `after`-th step finishes (like Ctrl-C).
+struct CancelAfter {
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+    seen: std::sync::atomic::AtomicUsize,
+    after: usize,
+}
+
+impl Observer for CancelAfter {
+    fn event(&self, event: Event<'_>) {
+        if let Event::Transferred { .. } = event
+            && self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1 == self.after
+        {
+            self.cancel
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[tokio::test]
+async fn cancel_stops_new_work_and_records_what_was_done() {
+    let files: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("f{i:02}.css"), format!("{i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let f = Fixture::new(&refs);
+    let settings = f.settings("[sync]\njobs = 1\n");
+    let silent: Arc<dyn Observer> = Arc::new(Silent);
+    let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &silent)
+        .await
+        .unwrap();
+    let cancel = no_cancel();
+    let observer: Arc<dyn Observer> = Arc::new(CancelAfter {
+        cancel: cancel.clone(),
+        seen: 0.into(),
+        after: 5,
+    });
+    let applied = sync::push(&settings, f.shared(), &prepared, observer, cancel)
+        .await
+        .unwrap();
+    let done = applied
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Done)
+        .count();
+    assert_eq!(done, 5);
+    assert_eq!(
+        applied.outcomes[5].error.as_deref(),
+        Some("not attempted: interrupted")
+    );
+    let m = f.remote_manifest().await;
+    assert_eq!(m.entries.len(), 5, "the record matches the bucket");
+    assert_eq!(f.store.keys().len(), 6);
 }

@@ -114,6 +114,14 @@ pub struct Manifest {
     pub prefix: String,
     /// Full object key → entry.
     pub entries: BTreeMap<String, Entry>,
+    /// Keys s3sync may have changed without knowing the outcome: recorded
+    /// before uploads and deletes start (and kept for requests that failed
+    /// in a way that may still have landed). They are s3sync's (a later
+    /// `--delete` may remove them) but their content is unknown, so a push
+    /// re-sends them. A push killed at any point leaves a manifest that
+    /// never claims what the bucket does not hold.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub pending: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +143,7 @@ impl Manifest {
             generator: concat!("s3sync ", env!("CARGO_PKG_VERSION")).to_string(),
             prefix: prefix.to_string(),
             entries: BTreeMap::new(),
+            pending: std::collections::BTreeSet::new(),
         }
     }
 

@@ -246,12 +246,15 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Plan {
     let empty = BTreeMap::new();
+    let no_pending = BTreeSet::new();
     let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
+    let pending = remote.manifest.as_ref().map_or(&no_pending, |m| &m.pending);
     let listing = remote.listing.as_ref();
     let keys: BTreeSet<&String> = local
         .entries
         .keys()
         .chain(manifest.keys())
+        .chain(pending)
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
         .filter(|k| **k != options.manifest_key && k.starts_with(&options.key_prefix))
         .collect();
@@ -298,6 +301,25 @@ pub fn plan(
             } else {
                 out.stale.push(key.clone());
             }
+        } else if pending.contains(key) {
+            // A delete an earlier push started and did not finish.
+            if listing.is_some() && o.is_none() {
+                out.vanished.push(key.clone());
+            } else if options.delete {
+                out.steps.push(Step {
+                    key: key.clone(),
+                    path: None,
+                    action: Action::Delete,
+                    reason:
+                        "not in the source (an interrupted push had started writing or deleting it)"
+                            .into(),
+                    local: None,
+                    recorded: None,
+                    remote_etag: o.map(|o| o.etag.clone()),
+                });
+            } else {
+                out.stale.push(key.clone());
+            }
         } else if let Some(o) = o {
             if options.delete && options.delete_foreign {
                 out.steps.push(Step {
@@ -317,42 +339,83 @@ pub fn plan(
     out
 }
 
-/// The manifest that is true of the bucket after applying `plan`, given
-/// which steps succeeded (`done[i]` is the new ETag for step `i`, or `None`
-/// when the step failed or was not attempted).
+/// Whether a step's change reached the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landed {
+    /// Applied; the object's new ETag, if it has one.
+    Yes(Option<String>),
+    /// Not applied: the bucket is as before for this key.
+    No,
+    /// Unknown (in flight when the push stopped, or failed in a way that
+    /// may have landed): recorded as pending, never as content.
+    Maybe,
+}
+
+/// The manifest that is true of the bucket when each step of `plan` has
+/// landed as `landed` says.
 pub fn manifest_after(
     prefix: &str,
     base: Option<&Manifest>,
     plan: &Plan,
-    done: &[Option<Option<String>>],
+    landed: &[Landed],
 ) -> Manifest {
     let mut out = Manifest::new(prefix);
     if let Some(base) = base {
         out.entries.clone_from(&base.entries);
+        out.pending.clone_from(&base.pending);
     }
     for key in &plan.vanished {
         out.entries.remove(key);
+        out.pending.remove(key);
     }
-    for (step, done) in plan.steps.iter().zip(done) {
-        let entry = match (step.action, done) {
-            (Action::Unchanged, _) => step.recorded.clone().map(|r| Entry {
-                etag: r.etag,
-                ..step
-                    .local
-                    .clone()
-                    .expect("unchanged steps have a local entry")
-            }),
-            (Action::Delete, Some(_)) => None,
-            (_, Some(etag)) => step.local.clone().map(|l| Entry {
-                etag: etag.clone(),
-                ..l
-            }),
-            (_, None) => step.recorded.clone(),
-        };
-        match entry {
-            Some(e) => out.entries.insert(step.key.clone(), e),
-            None => out.entries.remove(&step.key),
-        };
+    for (step, landed) in plan.steps.iter().zip(landed) {
+        let key = &step.key;
+        match (step.action, landed) {
+            (Action::Unchanged, _) => {
+                if let Some(r) = &step.recorded {
+                    let local = step
+                        .local
+                        .clone()
+                        .expect("unchanged steps have a local entry");
+                    out.entries.insert(
+                        key.clone(),
+                        Entry {
+                            etag: r.etag.clone(),
+                            ..local
+                        },
+                    );
+                    out.pending.remove(key);
+                }
+            }
+            (_, Landed::Maybe) => {
+                out.entries.remove(key);
+                out.pending.insert(key.clone());
+            }
+            (Action::Delete, Landed::Yes(_)) => {
+                out.entries.remove(key);
+                out.pending.remove(key);
+            }
+            (Action::Delete, Landed::No) => {}
+            (_, Landed::Yes(etag)) => {
+                let local = step.local.clone().expect("uploads have a local entry");
+                out.entries.insert(
+                    key.clone(),
+                    Entry {
+                        etag: etag.clone(),
+                        ..local
+                    },
+                );
+                out.pending.remove(key);
+            }
+            (_, Landed::No) => match &step.recorded {
+                Some(r) => {
+                    out.entries.insert(key.clone(), r.clone());
+                }
+                None => {
+                    out.entries.remove(key);
+                }
+            },
+        }
     }
     out
 }

@@ -1,3 +1,4 @@
+use super::plan as plan_fn;
 use super::*;
 
 fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
@@ -197,7 +198,7 @@ fn listing_reconciles_by_etag_when_there_is_no_manifest() {
     );
     assert_eq!(plan.steps[3].reason, "not in the bucket");
     // An object with the same bytes is recorded as ours afterwards.
-    let after = manifest_after("p", None, &plan, &vec![None; plan.steps.len()]);
+    let after = manifest_after("p", None, &plan, &vec![Landed::No; plan.steps.len()]);
     assert_eq!(after.entries.keys().collect::<Vec<_>>(), ["p/same.css"]);
     assert_eq!(after.entries["p/same.css"].etag.as_deref(), Some("m1"));
 }
@@ -236,7 +237,12 @@ fn verify_catches_drift_and_missing_objects() {
     );
     assert_eq!(plan.vanished, ["p/c.css"]);
     // If both uploads fail, the manifest no longer claims either object.
-    let after = manifest_after("p", remote.manifest.as_ref(), &plan, &[None, None]);
+    let after = manifest_after(
+        "p",
+        remote.manifest.as_ref(),
+        &plan,
+        &[Landed::No, Landed::No],
+    );
     assert!(after.entries.is_empty(), "{:?}", after.entries.keys());
 }
 
@@ -291,7 +297,12 @@ fn manifest_after_records_exactly_what_succeeded() {
         ]
     );
     // The delete and ok.css succeed; the other two fail.
-    let done = [Some(None), None, None, Some(Some("new-etag".to_string()))];
+    let done = [
+        Landed::Yes(None),
+        Landed::No,
+        Landed::No,
+        Landed::Yes(Some("new-etag".to_string())),
+    ];
     let after = manifest_after("p", remote.manifest.as_ref(), &plan, &done);
     assert_eq!(
         after.entries.keys().collect::<Vec<_>>(),
@@ -325,4 +336,63 @@ fn keys_outside_the_prefix_are_never_planned() {
     let plan = plan(&local, &BTreeMap::new(), &remote, &delete);
     assert_eq!(actions(&plan), [("p/a.css", Action::Unchanged)]);
     assert!(plan.stale.is_empty());
+}
+
+#[test]
+fn steps_that_may_have_landed_are_pending_never_content() {
+    let old = |p: &str| with_etag(entry(p, "old", 1, "x"), "old-etag");
+    let local = manifest(&[
+        ("p/a.css", entry("a.css", "new", 1, "x")),
+        ("p/b.css", entry("b.css", "new", 1, "x")),
+    ]);
+    let remote = RemoteState {
+        manifest: Some(manifest(&[
+            ("p/a.css", old("a.css")),
+            ("p/gone.css", old("gone.css")),
+        ])),
+        listing: None,
+    };
+    let delete = PlanOptions {
+        delete: true,
+        ..opts()
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &delete);
+    assert_eq!(
+        actions(&plan),
+        [
+            ("p/a.css", Action::Changed),
+            ("p/b.css", Action::New),
+            ("p/gone.css", Action::Delete)
+        ]
+    );
+    // Killed with everything in flight: nothing is claimed, all is owned.
+    let after = manifest_after(
+        "p",
+        remote.manifest.as_ref(),
+        &plan,
+        &[Landed::Maybe, Landed::Maybe, Landed::Maybe],
+    );
+    assert!(after.entries.is_empty());
+    assert_eq!(
+        after.pending.iter().collect::<Vec<_>>(),
+        ["p/a.css", "p/b.css", "p/gone.css"]
+    );
+    // The next push re-sends pending keys that are local, deletes the others.
+    let next = plan_fn(
+        &local,
+        &BTreeMap::new(),
+        &RemoteState {
+            manifest: Some(after),
+            listing: None,
+        },
+        &delete,
+    );
+    assert_eq!(
+        actions(&next),
+        [
+            ("p/a.css", Action::New),
+            ("p/b.css", Action::New),
+            ("p/gone.css", Action::Delete)
+        ]
+    );
 }

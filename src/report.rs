@@ -79,13 +79,7 @@ struct JsonReport<'a> {
 
 /// The JSON document for `diff` (`applied` = None) or `push`.
 pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str) -> String {
-    let planned = Outcome {
-        status: Status::Planned,
-        error: None,
-        bytes: 0,
-        gzip_saved: 0,
-        etag: None,
-    };
+    let planned = Outcome::planned();
     let actions = plan
         .steps
         .iter()

@@ -241,6 +241,7 @@ pub async fn push(
     store: SharedStore,
     prepared: &Prepared,
     observer: Arc<dyn Observer>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Applied> {
     check_guards(settings, &prepared.plan)?;
     let order = GlobList::new(&settings.sync.order)
@@ -265,6 +266,7 @@ pub async fn push(
         &base,
         options,
         observer,
+        cancel,
     )
     .await)
 }

@@ -25,6 +25,8 @@ pub struct MemoryStore {
     faults: Mutex<Vec<(String, StoreError)>>,
     /// Every operation, in order ("put KEY", "copy KEY", ...).
     log: Mutex<Vec<String>>,
+    /// Make every delete fail.
+    fail_deletes: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
@@ -35,6 +37,11 @@ impl MemoryStore {
     /// Make every put whose key contains `needle` fail with `error`.
     pub fn fail_puts(&self, needle: &str, error: StoreError) {
         self.faults.lock().unwrap().push((needle.into(), error));
+    }
+
+    pub fn fail_deletes(&self, fail: bool) {
+        self.fail_deletes
+            .store(fail, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn clear_faults(&self) {
@@ -169,9 +176,16 @@ impl Store for MemoryStore {
 
     async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>> {
         let mut objects = self.objects.lock().unwrap();
+        let fail = self.fail_deletes.load(std::sync::atomic::Ordering::Relaxed);
         keys.iter()
             .map(|k| {
                 self.log.lock().unwrap().push(format!("delete {k}"));
+                if fail {
+                    return Err(StoreError::new(
+                        ErrorKind::Other,
+                        format!("{k}: injected delete failure"),
+                    ));
+                }
                 objects.remove(k);
                 Ok(())
             })

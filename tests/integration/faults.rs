@@ -116,6 +116,17 @@ pub async fn assert_manifest_true(s3: &S3) {
             "{key}: manifest ETag differs from the bucket"
         );
     }
+    // Every object is either recorded, pending, or not s3sync's.
+    let pending: Vec<&str> = manifest["pending"]
+        .as_array()
+        .map(|p| p.iter().filter_map(|k| k.as_str()).collect())
+        .unwrap_or_default();
+    for key in pending {
+        assert!(
+            manifest["entries"].get(key).is_none(),
+            "{key} is both recorded and pending"
+        );
+    }
 }
 
 #[tokio::test]
@@ -180,4 +191,120 @@ async fn puts_that_always_fail_exit_2_and_leave_a_true_manifest() {
     rerun.expect(0);
     assert_eq!(summary(&rerun, "changed"), 10);
     assert_bucket_matches(&s3, &sb).await;
+}
+
+fn sandbox_with(s3: &S3, endpoint: &str, files: usize, salt: &str, jobs: usize) -> Sandbox {
+    let sb = Sandbox::new();
+    tree(&sb, files, salt);
+    sb.config(&s3.config(
+        endpoint,
+        &format!("[sync]\njobs = {jobs}\nattempts = 3\nstall_timeout = 2\n"),
+    ));
+    sb
+}
+
+fn puts_of_files(seen: &[Seen]) -> usize {
+    seen.iter()
+        .filter(|r| r.method == "PUT" && !r.path.ends_with(".s3sync-manifest.json"))
+        .count()
+}
+
+#[tokio::test]
+async fn pushes_killed_at_many_points_always_converge() {
+    let s3 = S3::new("kill").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_delay(Some(Duration::from_millis(5)));
+    let sb = sandbox_with(&s3, &proxy.endpoint, 10, "start", 8);
+    let sizes = [120, 90, 150, 60, 140, 100, 130, 80, 110, 70];
+    let mut kills = 0;
+    for (round, files) in sizes.iter().enumerate() {
+        // A new tree each round: every file edited, some added or removed.
+        std::fs::remove_dir_all(sb.path("site")).unwrap();
+        tree(&sb, *files, &format!("round {round}"));
+        proxy.take();
+        let mut child = sb.spawn(&["push", "--delete"]);
+        // Kill after a different number of requests each round: during
+        // the intent, the uploads, the deletes or the final record.
+        let after = 1 + (round * 37) % (files + 4);
+        if proxy.wait_for(|seen| seen.len() >= after, Duration::from_secs(30)) {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        assert_manifest_true(&s3).await;
+    }
+    let last = sb.run(&["push", "--delete"]);
+    last.expect(0);
+    let bytes = assert_bucket_matches(&s3, &sb).await;
+    eprintln!(
+        "kill: {kills} SIGKILLs in {} rounds, then one push converged ({bytes} bytes verified)",
+        sizes.len()
+    );
+    assert!(kills >= 8, "only {kills} pushes were killed mid-way");
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_cleanly_records_what_landed_and_exits_130() {
+    let s3 = S3::new("sigint").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_delay(Some(Duration::from_millis(40)));
+    let sb = sandbox_with(&s3, &proxy.endpoint, 120, "v1", 4);
+    let child = sb.spawn(&["push"]);
+    assert!(proxy.wait_for(|seen| puts_of_files(seen) >= 12, Duration::from_secs(30)));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: finishing the requests in flight"),
+        "{stderr}"
+    );
+    assert_manifest_true(&s3).await;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+    let recorded = manifest["entries"].as_object().unwrap().len();
+    assert!((12..120).contains(&recorded), "recorded {recorded}");
+    proxy.set_delay(None);
+    let rerun = sb.run(&["push", "--json"]);
+    rerun.expect(0);
+    assert_eq!(summary(&rerun, "new") as usize, 120 - recorded);
+    assert_bucket_matches(&s3, &sb).await;
+}
+
+#[tokio::test]
+async fn concurrent_pushes_of_different_trees_never_leave_a_false_record() {
+    let s3 = S3::new("race").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let a = sandbox_with(&s3, &proxy.endpoint, 60, "tree A", 8);
+    let b = sandbox_with(&s3, &s3.endpoint, 50, "tree B", 8);
+    // Hold push A's final manifest write (its second) while B runs.
+    let manifest_puts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = manifest_puts.clone();
+    proxy.hold(Arc::new(move |r: &Seen| {
+        r.method == "PUT"
+            && r.path.ends_with(".s3sync-manifest.json")
+            && counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 1
+    }));
+    let child = a.spawn(&["push"]);
+    let manifest_put = |seen: &[Seen]| {
+        seen.iter()
+            .filter(|r| r.method == "PUT" && r.path.ends_with(".s3sync-manifest.json"))
+            .count()
+    };
+    assert!(proxy.wait_for(|seen| manifest_put(seen) >= 2, Duration::from_secs(30)));
+    b.run(&["push"]).expect(0);
+    proxy.release();
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("concurrent push"), "{text}");
+    assert_manifest_true(&s3).await;
+    // Rerunning A converges to tree A exactly.
+    a.run(&["push"]).expect(0);
+    assert_bucket_matches(&s3, &a).await;
 }

@@ -67,7 +67,15 @@ pub struct Faults {
 
 type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
+/// Selects requests to hold at the gate.
+pub type Hold = Arc<dyn Fn(&Seen) -> bool + Send + Sync>;
+
 struct State {
+    /// Sleep this long before forwarding each request.
+    delay: Mutex<Option<Duration>>,
+    /// Requests this selects wait until the gate opens.
+    hold: Mutex<Option<Hold>>,
+    gate: tokio::sync::watch::Sender<bool>,
     seen: Mutex<Vec<Seen>>,
     seen_changed: Condvar,
     rule: Mutex<Option<Rule>>,
@@ -87,6 +95,9 @@ impl Proxy {
     pub fn start(upstream: &str) -> Self {
         let upstream = upstream.trim_end_matches('/').to_string();
         let state = Arc::new(State {
+            delay: Mutex::new(None),
+            hold: Mutex::new(None),
+            gate: tokio::sync::watch::Sender::new(false),
             seen: Mutex::new(Vec::new()),
             seen_changed: Condvar::new(),
             rule: Mutex::new(None),
@@ -113,6 +124,19 @@ impl Proxy {
 
     pub fn set_rule(&self, rule: Rule) {
         *self.state.rule.lock().unwrap() = Some(rule);
+    }
+
+    pub fn set_delay(&self, delay: Option<Duration>) {
+        *self.state.delay.lock().unwrap() = delay;
+    }
+
+    /// Hold the requests `hold` selects until [`Proxy::release`].
+    pub fn hold(&self, hold: Hold) {
+        *self.state.hold.lock().unwrap() = Some(hold);
+    }
+
+    pub fn release(&self) {
+        self.state.gate.send_replace(true);
     }
 
     pub fn set_faults(&self, faults: Option<Faults>) {
@@ -220,6 +244,20 @@ async fn handle(
     };
     state.seen.lock().unwrap().push(info.clone());
     state.seen_changed.notify_all();
+    let held = state
+        .hold
+        .lock()
+        .unwrap()
+        .as_ref()
+        .is_some_and(|h| h(&info));
+    if held {
+        let mut open = state.gate.subscribe();
+        let _ = open.wait_for(|open| *open).await;
+    }
+    let delay = *state.delay.lock().unwrap();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let answer = state.rule.lock().unwrap().as_ref().and_then(|r| r(&info));
     if let Some((status, text)) = answer {
         return Ok(Response::builder()

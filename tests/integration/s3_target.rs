@@ -168,17 +168,25 @@ async fn same_size_edit_uploads_exactly_that_file_with_a_checksum() {
         .into_iter()
         .filter(|r| r.method == "PUT")
         .collect();
-    assert_eq!(puts.len(), 2, "the file and the manifest");
-    assert!(puts[0].path.ends_with("/static/js/app.js"));
+    let paths: Vec<_> = puts
+        .iter()
+        .map(|r| r.path.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [".s3sync-manifest.json", "app.js", ".s3sync-manifest.json"],
+        "intent, file, record"
+    );
     assert!(
-        puts[0].header("x-amz-checksum-sha256").is_some(),
+        puts[1].header("x-amz-checksum-sha256").is_some(),
         "uploads carry a checksum"
     );
-    assert_eq!(
-        puts[1].header("if-match").map(|e| e.len() > 2),
-        Some(true),
-        "conditional manifest write"
-    );
+    for manifest in [&puts[0], &puts[2]] {
+        assert!(
+            manifest.header("if-match").is_some_and(|e| e.len() > 2),
+            "conditional manifest write"
+        );
+    }
 }
 
 #[tokio::test]
@@ -260,11 +268,21 @@ async fn acl_disabled_bucket_fails_clearly_and_a_rerun_converges() {
     assert!(out.contains("does not allow ACLs"), "{out}");
     assert!(out.contains("default_acl = \"none\""), "{out}");
     assert!(out.contains("s3sync policy --public"), "{out}");
-    let puts = proxy.take().iter().filter(|r| r.method == "PUT").count();
-    assert!(puts < 10, "stops after the first refusals, sent {puts}");
+    let puts = proxy
+        .take()
+        .iter()
+        .filter(|r| r.method == "PUT" && !r.path.ends_with(".s3sync-manifest.json"))
+        .count();
     assert!(
-        s3.keys().await.is_empty(),
-        "nothing half-written, no manifest"
+        puts <= 10,
+        "no file is retried after an ACL refusal: sent {puts}"
+    );
+    assert_eq!(s3.keys().await, [MANIFEST], "nothing half-written");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+    assert!(
+        manifest["entries"].as_object().unwrap().is_empty(),
+        "{manifest}"
     );
 
     // The fix the message gives works.

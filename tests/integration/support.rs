@@ -98,10 +98,29 @@ impl Sandbox {
         self.run_env(args, &[])
     }
 
+    /// Start the real binary in the background (for kill and Ctrl-C tests).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args, &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start s3sync")
+    }
+
     /// Run the real binary in the sandbox with a clean environment: only
     /// the test credentials and what `env` adds.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_s3sync"))
+        let out = self.command(args, env).output().expect("run s3sync");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_s3sync"));
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
@@ -116,14 +135,8 @@ impl Sandbox {
                 self.path(".aws-credentials-none"),
             )
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .envs(env.iter().copied())
-            .output()
-            .expect("run s3sync");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+            .envs(env.iter().copied());
+        command
     }
 }
 
