@@ -185,3 +185,24 @@ fn unreadable_remote_manifest_points_at_verify() {
     sb.run(&["push", "--verify"]).expect(0);
     sb.run(&["diff", "--exit-code"]).expect(0);
 }
+
+#[test]
+fn config_that_is_a_folder_is_unreadable_and_named() {
+    let sb = sandbox(GOOD);
+    std::fs::create_dir(sb.path("conf.d")).unwrap();
+    fails_with(
+        &sb,
+        &["push", "--config", "conf.d"],
+        &["cannot read config file conf.d"],
+    );
+}
+
+#[test]
+fn bad_retry_settings_are_named() {
+    let sb = sandbox(&format!("{GOOD}[sync]\nattempts = 0\nstall_timeout = -1\n"));
+    fails_with(
+        &sb,
+        &["push"],
+        &["[sync] attempts is 0", "[sync] stall_timeout is -1"],
+    );
+}

@@ -502,3 +502,88 @@ async fn rejected_credentials_say_how_to_fix_them() {
     assert!(run.stderr.contains("AWS_ACCESS_KEY_ID"), "{}", run.stderr);
     assert!(s3.keys().await.is_empty());
 }
+
+#[tokio::test]
+async fn wrong_region_and_expired_credentials_say_how_to_fix_them() {
+    let s3 = S3::new("region").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    proxy.set_rule(Arc::new(|_: &Seen| {
+        Some(s3_error(
+            400,
+            "AuthorizationHeaderMalformed",
+            "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        ))
+    }));
+    let sb = Sandbox::with_assets();
+    sb.config(&s3.config(&proxy.endpoint, ""));
+    let run = sb.run(&["push"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("is in another region"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("set region_name"), "{}", run.stderr);
+
+    proxy.set_rule(Arc::new(|_: &Seen| {
+        Some(s3_error(
+            400,
+            "ExpiredToken",
+            "The provided token has expired.",
+        ))
+    }));
+    let run = sb.run(&["push"]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("the credentials were rejected (ExpiredToken"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("aws sso login"), "{}", run.stderr);
+    assert!(s3.keys().await.is_empty(), "bucket untouched");
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_output_logs_or_the_manifest() {
+    let s3 = S3::new("secrets").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let sb = Sandbox::with_assets();
+    sb.config(&s3.config(&proxy.endpoint, ""));
+    let token = "s3sync-test-session-token-never-print-me";
+    let env = [("AWS_SESSION_TOKEN", token)];
+    // Every verbosity, a failure, JSON: Run::expect checks the secret key;
+    // check the session token here too.
+    let mut outputs = Vec::new();
+    for args in [&["push", "-v"][..], &["diff", "-v", "--json"], &["check"]] {
+        let run = sb.run_env(args, &env);
+        run.expect(0);
+        outputs.push(run.all());
+    }
+    // A URL presigned with temporary credentials must carry the session
+    // token (X-Amz-Security-Token), as every presigner's does; never the
+    // secret key.
+    let url = sb.run_env(&["url", "robots.txt", "--presign"], &env);
+    url.expect(0);
+    assert!(url.stdout.contains("X-Amz-Security-Token="));
+    proxy.set_rule(Arc::new(|_: &Seen| {
+        Some(s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ))
+    }));
+    sb.write("site/new.txt", "x");
+    let run = sb.run_env(&["push", "-v"], &env);
+    run.expect(2);
+    outputs.push(run.all());
+    let manifest = String::from_utf8(s3.get("static/.s3sync-manifest.json").await.bytes).unwrap();
+    outputs.push(manifest);
+    for text in &outputs {
+        assert!(!text.contains(token), "session token leaked: {text}");
+        assert!(
+            !text.contains(crate::support::SECRET_KEY),
+            "secret key leaked: {text}"
+        );
+    }
+}
