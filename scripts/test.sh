@@ -34,3 +34,10 @@ done
 export S3SYNC_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "test.sh: moto_server on $S3SYNC_TEST_ENDPOINT" >&2
 cargo test --locked "$@"
+
+# Licences, banned crates (rusoto, OpenSSL) and sources: cargo-deny from
+# crates.io. (Its advisories check needs the internet: see docs/reliability.md.)
+if [ "$#" -eq 0 ]; then
+  command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+  cargo deny --locked check licenses bans sources
+fi

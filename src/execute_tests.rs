@@ -225,8 +225,8 @@ async fn an_error_that_fails_everything_stops_new_uploads() {
 }
 
 #[tokio::test]
-async fn a_file_changed_after_hashing_is_not_uploaded() {
-    let f = Fixture::new(&[("a.css", "original"), ("b.txt", "same-b")]);
+async fn a_file_changed_or_deleted_after_hashing_is_not_uploaded() {
+    let f = Fixture::new(&[("a.css", "original"), ("b.txt", "same-b"), ("c.js", "x")]);
     let settings = f.settings("");
     let observer: Arc<dyn Observer> = Arc::new(Silent);
     let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &observer)
@@ -234,21 +234,34 @@ async fn a_file_changed_after_hashing_is_not_uploaded() {
         .unwrap();
     f.write("a.css", "modified");
     f.write("b.txt", "other-b");
+    std::fs::remove_file(f.dir.path().join("site/c.js")).unwrap();
     let applied = sync::push(&settings, f.shared(), &prepared, observer, no_cancel())
         .await
         .unwrap();
-    assert_eq!(applied.failed(), 2);
-    for o in &applied.outcomes {
-        assert!(
-            o.error
-                .as_deref()
-                .unwrap()
-                .contains("changed after it was hashed"),
-            "{o:?}"
-        );
+    assert_eq!(applied.failed(), 3);
+    let errors: Vec<&str> = applied
+        .outcomes
+        .iter()
+        .map(|o| o.error.as_deref().unwrap())
+        .collect();
+    assert!(
+        errors[0].contains("a.css changed after it was hashed"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("b.txt changed after it was hashed"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].contains("cannot read") && errors[2].contains("c.js"),
+        "{errors:?}"
+    );
+    for key in ["static/a.css", "static/b.txt", "static/c.js"] {
+        assert!(f.store.object(key).is_none(), "{key} must not be uploaded");
     }
-    assert!(f.store.object("static/a.css").is_none());
-    assert!(f.store.object("static/b.txt").is_none());
+    // Nothing wrong is recorded either.
+    let m = f.remote_manifest().await;
+    assert!(m.entries.is_empty(), "{:?}", m.entries);
 }
 
 #[tokio::test]
