@@ -338,9 +338,9 @@ pub async fn apply(
 ) -> Applied {
     let options = Arc::new(options);
     let mut outcomes: Vec<Outcome> = plan.steps.iter().map(|_| Outcome::planned()).collect();
-    let changing = |a: Action| matches!(a, Action::New | Action::Changed | Action::Headers);
+    let writes = |a: Action| matches!(a, Action::New | Action::Changed | Action::Headers);
     let (last, first): (Vec<usize>, Vec<usize>) = (0..plan.steps.len())
-        .filter(|&i| changing(plan.steps[i].action))
+        .filter(|&i| writes(plan.steps[i].action))
         .partition(|&i| {
             plan.steps[i]
                 .path
