@@ -42,7 +42,7 @@ pub struct Prepared {
 pub async fn open_store(settings: &Settings) -> anyhow::Result<SharedStore> {
     match &settings.destination {
         Some(Destination::S3 { bucket }) => {
-            Ok(Arc::new(S3Store::connect(bucket, &settings.s3).await))
+            Ok(Arc::new(S3Store::connect(bucket, &settings.s3).await?))
         }
         Some(Destination::Dir { root }) => Ok(Arc::new(DirStore::new(root.clone()))),
         None => bail!(

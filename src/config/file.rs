@@ -70,6 +70,15 @@ pub struct StorageSection {
     pub querystring_auth: Option<bool>,
     pub querystring_expire: Option<u64>,
     pub checksum: Option<String>,
+    /// django-storages' `verify`: `true`, or a CA bundle (PEM) to trust.
+    pub verify: Option<Verify>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Verify {
+    Enabled(bool),
+    CaBundle(String),
 }
 
 impl StorageSection {
@@ -92,6 +101,7 @@ impl StorageSection {
             querystring_auth: over.querystring_auth.or(self.querystring_auth),
             querystring_expire: over.querystring_expire.or(self.querystring_expire),
             checksum: pick(&self.checksum, &over.checksum),
+            verify: over.verify.clone().or_else(|| self.verify.clone()),
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::file::{FileConfig, LoadedFile, ObjectParameters, OneOrMany, StorageSection};
+use super::file::{FileConfig, LoadedFile, ObjectParameters, OneOrMany, StorageSection, Verify};
 use super::target::{Destination, parse_target};
 use super::{ConfigError, validate};
 
@@ -110,6 +110,8 @@ pub struct RetryPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Settings {
     pub retry: RetryPolicy,
+    /// Extra CA certificates (PEM) to trust for the endpoint.
+    pub ca_bundle: Option<PathBuf>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub addressing_style: AddressingStyle,
@@ -363,8 +365,10 @@ impl Settings {
             }
         };
         let retry = resolve_retry(cfg, &mut problems);
+        let ca_bundle = resolve_verify(env, storage, cwd, &file_dir, &mut problems);
         let s3 = S3Settings {
             retry,
+            ca_bundle,
             region: pick("REGION_NAME", "AWS_S3_REGION_NAME", |s| {
                 s.region_name.as_ref()
             }),
@@ -570,6 +574,38 @@ fn resolve_object_defaults(
             problems,
         ),
     }
+}
+
+/// TLS verification is always on; `verify` (or `AWS_S3_VERIFY` /
+/// `AWS_CA_BUNDLE`) may name a CA bundle to trust as well.
+fn resolve_verify(
+    env: Env,
+    storage: Option<&StorageSection>,
+    cwd: &Path,
+    file_dir: &Path,
+    problems: &mut Problems,
+) -> Option<PathBuf> {
+    let refuse = |what: &str, problems: &mut Problems| {
+        problems.0.push(format!(
+            "{what} = false: s3sync always verifies TLS certificates. For a server with a self-signed certificate, trust its CA instead: verify = \"path/to/ca.pem\" (or AWS_CA_BUNDLE)"
+        ));
+        None
+    };
+    match env_pair(env, "VERIFY", Some("AWS_S3_VERIFY")) {
+        Some((name, v)) => match v.to_ascii_lowercase().as_str() {
+            "false" | "0" | "no" => return refuse(&name, problems),
+            "true" | "1" | "yes" | "" => {}
+            _ => return Some(cwd.join(v)),
+        },
+        None => match storage.and_then(|s| s.verify.as_ref()) {
+            Some(Verify::Enabled(false)) => return refuse("[storage] verify", problems),
+            Some(Verify::CaBundle(path)) => return Some(file_dir.join(path)),
+            Some(Verify::Enabled(true)) | None => {}
+        },
+    }
+    env("AWS_CA_BUNDLE")
+        .filter(|p| !p.is_empty())
+        .map(|p| cwd.join(p))
 }
 
 fn resolve_retry(cfg: &FileConfig, problems: &mut Problems) -> RetryPolicy {

@@ -33,7 +33,7 @@ pub struct S3Store {
 impl S3Store {
     /// Build a client with aws-config's full credential chain (env, shared
     /// profiles, SSO, web identity, ECS, IMDSv2).
-    pub async fn connect(bucket: &str, settings: &S3Settings) -> Self {
+    pub async fn connect(bucket: &str, settings: &S3Settings) -> Result<Self, StoreError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(profile) = &settings.profile {
             loader = loader.profile_name(profile);
@@ -61,12 +61,15 @@ impl S3Store {
         if let Some(url) = &settings.endpoint_url {
             builder = builder.endpoint_url(url);
         }
+        if let Some(path) = &settings.ca_bundle {
+            builder = builder.http_client(trusting(path)?);
+        }
         match settings.addressing_style {
             AddressingStyle::Path => builder = builder.force_path_style(true),
             AddressingStyle::Virtual => builder = builder.force_path_style(false),
             AddressingStyle::Auto => {}
         }
-        Self {
+        Ok(Self {
             client: Client::from_conf(builder.build()),
             bucket: bucket.to_string(),
             endpoint: settings
@@ -74,7 +77,7 @@ impl S3Store {
                 .clone()
                 .unwrap_or_else(|| "the S3 endpoint".into()),
             checksum: settings.checksum,
-        }
+        })
     }
 
     fn resource(&self, key: &str) -> String {
@@ -153,6 +156,35 @@ impl S3Store {
     }
 }
 
+/// An HTTPS client that trusts the system roots plus the CA bundle at
+/// `path`; verification stays on.
+fn trusting(path: &std::path::Path) -> Result<aws_sdk_s3::config::SharedHttpClient, StoreError> {
+    use aws_smithy_http_client::tls;
+    let bad = |why: String| {
+        StoreError::new(
+            ErrorKind::Other,
+            format!(
+                "verify / AWS_CA_BUNDLE: {}: {why} (give a PEM file of CA certificates)",
+                path.display()
+            ),
+        )
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    let context = tls::TlsContext::builder()
+        .with_trust_store(tls::TrustStore::default().with_pem_certificate(pem))
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(context)
+        .build_https())
+}
+
 fn classify_transport<E, R>(
     action: &str,
     resource: &str,
@@ -168,7 +200,14 @@ where
     let full = DisplayErrorContext(err).to_string();
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            if full.contains("credentials") || full.contains("identity") {
+            if full.contains("certificate") || full.contains("UnknownIssuer") {
+                (
+                    ErrorKind::Network,
+                    format!(
+                        "the TLS certificate of {endpoint} is not trusted ({full}). Fix: if the server uses its own CA, set verify = \"path/to/ca.pem\" in [storage] (or AWS_CA_BUNDLE); check endpoint_url"
+                    ),
+                )
+            } else if full.contains("credentials") || full.contains("identity") {
                 (
                     ErrorKind::Credentials,
                     format!(

@@ -10,3 +10,4 @@ mod progress;
 mod proxy;
 mod s3_target;
 mod support;
+mod tls;
