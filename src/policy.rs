@@ -83,23 +83,9 @@ pub fn public_bucket_policy(settings: &Settings, bucket: &str, referer: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Overrides;
-    use crate::config::file::{LoadedFile, parse};
-    use std::path::{Path, PathBuf};
 
     fn settings(text: &str) -> Settings {
-        let file = LoadedFile {
-            path: PathBuf::from("/p/s3sync.toml"),
-            text: text.into(),
-            config: parse(text).unwrap(),
-        };
-        Settings::resolve(
-            &Overrides::default(),
-            &|_| None,
-            Some(&file),
-            Path::new("/"),
-        )
-        .unwrap()
+        crate::config::settings_from_toml(text)
     }
 
     #[test]

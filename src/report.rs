@@ -7,7 +7,7 @@ use humansize::{DECIMAL, format_size};
 use serde::Serialize;
 
 use crate::execute::{Applied, Outcome, Status};
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Plan, Step};
 
 pub const JSON_VERSION: u32 = 1;
 
@@ -176,6 +176,15 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
     out
 }
 
+/// The steps that failed, with their outcomes.
+fn failures<'a>(plan: &'a Plan, applied: &'a Applied) -> Vec<(&'a Step, &'a Outcome)> {
+    plan.steps
+        .iter()
+        .zip(&applied.outcomes)
+        .filter(|(_, o)| o.status == Status::Failed)
+        .collect()
+}
+
 /// What a push did, as text: counts, bytes, failures.
 pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> String {
     let s = Summary::new(plan, Some(applied));
@@ -188,12 +197,7 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
         format_size(s.bytes_uploaded, DECIMAL),
         format_size(s.bytes_saved_by_gzip, DECIMAL),
     );
-    let failures: Vec<_> = plan
-        .steps
-        .iter()
-        .zip(&applied.outcomes)
-        .filter(|(_, o)| o.status == Status::Failed)
-        .collect();
+    let failures = failures(plan, applied);
     if !failures.is_empty() {
         let _ = writeln!(out, "failed ({}):", failures.len());
         for (step, o) in failures.iter().take(20) {
@@ -257,13 +261,7 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
         format_size(s.bytes_uploaded, DECIMAL),
         format_size(s.bytes_saved_by_gzip, DECIMAL),
     );
-    let failures: Vec<_> = plan
-        .steps
-        .iter()
-        .zip(&applied.outcomes)
-        .filter(|(_, o)| o.status == Status::Failed)
-        .take(10)
-        .collect();
+    let failures: Vec<_> = failures(plan, applied).into_iter().take(10).collect();
     if !failures.is_empty() {
         out.push_str("\nFailures:\n\n");
         for (step, o) in failures {

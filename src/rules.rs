@@ -142,24 +142,9 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Overrides;
-    use crate::config::file::{LoadedFile, parse};
-    use std::path::{Path, PathBuf};
 
     fn rules(text: &str) -> Rules {
-        let file = LoadedFile {
-            path: PathBuf::from("/p/s3sync.toml"),
-            text: text.into(),
-            config: parse(text).unwrap(),
-        };
-        let settings = Settings::resolve(
-            &Overrides::default(),
-            &|_| None,
-            Some(&file),
-            Path::new("/"),
-        )
-        .unwrap();
-        Rules::new(&settings, Hashed::default()).unwrap()
+        Rules::new(&crate::config::settings_from_toml(text), Hashed::default()).unwrap()
     }
 
     #[test]

@@ -78,24 +78,9 @@ pub fn source_relative(source: Option<&Path>, given: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Overrides;
-    use crate::config::file::{LoadedFile, parse};
-    use std::path::PathBuf;
 
     fn url(text: &str, key: &str) -> String {
-        let file = LoadedFile {
-            path: PathBuf::from("/p/s3sync.toml"),
-            text: text.into(),
-            config: parse(text).unwrap(),
-        };
-        let s = Settings::resolve(
-            &Overrides::default(),
-            &|_| None,
-            Some(&file),
-            Path::new("/"),
-        )
-        .unwrap();
-        public_url(&s, key).unwrap()
+        public_url(&crate::config::settings_from_toml(text), key).unwrap()
     }
 
     #[test]

@@ -28,3 +28,21 @@ pub enum ConfigError {
     #[error("invalid settings:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<String>),
 }
+
+/// Settings from config text as if read from `/p/s3sync.toml`, with no
+/// environment and no flags (for tests).
+#[cfg(test)]
+pub fn settings_from_toml(text: &str) -> Settings {
+    let file = file::LoadedFile {
+        path: PathBuf::from("/p/s3sync.toml"),
+        text: text.into(),
+        config: file::parse(text).unwrap(),
+    };
+    Settings::resolve(
+        &Overrides::default(),
+        &|_| None,
+        Some(&file),
+        std::path::Path::new("/"),
+    )
+    .unwrap()
+}
