@@ -197,7 +197,12 @@ impl S3 {
             .bucket(&bucket)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("create bucket {bucket} at {endpoint}: {e:?}"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot create bucket {bucket} at {endpoint} ({e:?}). Is the S3 test server running? \
+                     Run the tests with `scripts/test.sh`, which installs and starts moto"
+                )
+            });
         Self {
             client,
             bucket,
