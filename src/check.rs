@@ -84,7 +84,7 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
             "remote manifest",
             Some("none yet: the first push lists the prefix and reconciles".into()),
         ),
-        Ok(Some(f)) => match Manifest::from_json(&f.bytes) {
+        Ok(Some(f)) => match Manifest::from_stored(&f.bytes) {
             Ok(m) => pass(
                 "remote manifest",
                 Some(format!("{} objects recorded", m.entries.len())),

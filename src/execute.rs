@@ -585,7 +585,7 @@ impl Record<'_> {
                 .map_err(|e| format!("re-reading the manifest failed: {e}"))?;
             let (mut merged, condition) = match current {
                 Some(f) => (
-                    Manifest::from_json(&f.bytes)
+                    Manifest::from_stored(&f.bytes)
                         .map_err(|e| format!("the other manifest is unreadable: {e}"))?,
                     Condition::Matches(f.etag),
                 ),
@@ -615,7 +615,7 @@ impl Record<'_> {
 }
 
 fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
-    let bytes = manifest.to_json();
+    let bytes = manifest.to_stored();
     let digests = encode::digest_bytes(&bytes);
     Upload {
         key: key.to_string(),
@@ -623,6 +623,7 @@ fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
         body: Body::Bytes(bytes.into()),
         headers: Headers {
             content_type: "application/json".into(),
+            content_encoding: Some("gzip".into()),
             cache_control: Some("no-store".into()),
             ..Headers::default()
         },

@@ -73,7 +73,7 @@ impl Fixture {
             .await
             .unwrap()
             .unwrap();
-        Manifest::from_json(&f.bytes).unwrap()
+        Manifest::from_stored(&f.bytes).unwrap()
     }
 }
 
@@ -338,7 +338,7 @@ async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
     let mut intent = f.remote_manifest().await;
     intent.entries.remove("static/drop.css");
     intent.pending.insert("static/drop.css".into());
-    let bytes = intent.to_json();
+    let bytes = intent.to_stored();
     let digests = crate::encode::digest_bytes(&bytes);
     f.store
         .put(

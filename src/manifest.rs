@@ -153,6 +153,33 @@ impl Manifest {
         out
     }
 
+    /// The form stored in the bucket: compact JSON, gzip-compressed
+    /// (deterministically), sent with `Content-Encoding: gzip`. A manifest
+    /// of 9,240 entries is about 4 MB as text and a tenth of that stored.
+    pub fn to_stored(&self) -> Vec<u8> {
+        use std::io::Write;
+        let json = serde_json::to_vec(self).expect("manifest serialises");
+        let mut gz = flate2::GzBuilder::new()
+            .mtime(0)
+            .operating_system(255)
+            .write(Vec::new(), flate2::Compression::new(6));
+        gz.write_all(&json).expect("writing to memory");
+        gz.finish().expect("writing to memory")
+    }
+
+    /// Read a stored manifest: gzip-compressed or plain JSON.
+    pub fn from_stored(bytes: &[u8]) -> Result<Self, ManifestError> {
+        use std::io::Read;
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut json = Vec::new();
+            flate2::read::GzDecoder::new(bytes)
+                .read_to_end(&mut json)
+                .map_err(|e| ManifestError::Malformed(format!("bad gzip: {e}")))?;
+            return Self::from_json(&json);
+        }
+        Self::from_json(bytes)
+    }
+
     pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
         #[derive(Deserialize)]
         struct Probe {
@@ -195,6 +222,25 @@ mod tests {
         assert_eq!(back.to_json(), json);
         let text = String::from_utf8(json).unwrap();
         assert!(text.find("static/a.css").unwrap() < text.find("static/b.css").unwrap());
+    }
+
+    #[test]
+    fn stored_form_is_gzip_and_reads_back_as_is_plain_json() {
+        let mut m = Manifest::new("static");
+        for i in 0..200 {
+            m.entries.insert(format!("static/f{i}.css"), entry("aaaa"));
+        }
+        let stored = m.to_stored();
+        assert_eq!(&stored[..2], &[0x1f, 0x8b]);
+        assert!(
+            stored.len() * 10 < m.to_json().len(),
+            "{} vs {}",
+            stored.len(),
+            m.to_json().len()
+        );
+        assert_eq!(Manifest::from_stored(&stored).unwrap(), m);
+        assert_eq!(Manifest::from_stored(&m.to_json()).unwrap(), m);
+        assert_eq!(m.to_stored(), stored, "deterministic");
     }
 
     #[test]

@@ -76,7 +76,7 @@ async fn read_remote(
         .with_context(|| format!("reading the remote manifest {target}/{key}"))?;
     let (manifest, etag) = match fetched {
         None => (None, None),
-        Some(f) => match Manifest::from_json(&f.bytes) {
+        Some(f) => match Manifest::from_stored(&f.bytes) {
             Ok(m) => (Some(m), Some(f.etag)),
             Err(e) if options.verify => {
                 observer.event(Event::Warning(&format!(

@@ -55,7 +55,7 @@ pub async fn assert_bucket_matches(s3: &S3, sb: &Sandbox) -> u64 {
         "bucket keys"
     );
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     let entries = manifest["entries"].as_object().unwrap();
     assert_eq!(
         entries.keys().cloned().collect::<Vec<_>>(),
@@ -104,7 +104,7 @@ pub async fn assert_manifest_true(s3: &S3) {
         return;
     }
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     for (key, entry) in manifest["entries"].as_object().unwrap() {
         assert!(
             keys.contains(key),
@@ -265,7 +265,7 @@ async fn ctrl_c_stops_cleanly_records_what_landed_and_exits_130() {
     );
     assert_manifest_true(&s3).await;
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     let recorded = manifest["entries"].as_object().unwrap().len();
     assert!((12..120).contains(&recorded), "recorded {recorded}");
     proxy.set_delay(None);

@@ -118,7 +118,7 @@ async fn first_push_stores_exact_bytes_headers_and_public_read() {
     // The manifest is private and records every object with its ETag.
     assert!(!s3.public_read(MANIFEST).await);
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     let css = &manifest["entries"]["static/css/app.css"];
     assert_eq!(css["etag"], s3.get("static/css/app.css").await.etag);
     assert_eq!(css["headers"]["acl"], "public-read");
@@ -279,7 +279,7 @@ async fn acl_disabled_bucket_fails_clearly_and_a_rerun_converges() {
     );
     assert_eq!(s3.keys().await, [MANIFEST], "nothing half-written");
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     assert!(
         manifest["entries"].as_object().unwrap().is_empty(),
         "{manifest}"
@@ -323,7 +323,7 @@ async fn partly_failed_push_records_exactly_what_landed_and_the_rerun_redoes_onl
         .collect();
     assert_eq!(failed, ["static/css/app.css"]);
     let manifest: serde_json::Value =
-        serde_json::from_slice(&s3.get(MANIFEST).await.bytes).unwrap();
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     let entries = manifest["entries"].as_object().unwrap();
     assert_eq!(
         entries.len(),
@@ -577,7 +577,8 @@ async fn secrets_never_appear_in_output_logs_or_the_manifest() {
     let run = sb.run_env(&["push", "-v"], &env);
     run.expect(2);
     outputs.push(run.all());
-    let manifest = String::from_utf8(s3.get("static/.s3sync-manifest.json").await.bytes).unwrap();
+    let manifest =
+        String::from_utf8(s3.get("static/.s3sync-manifest.json").await.decoded()).unwrap();
     outputs.push(manifest);
     for text in &outputs {
         assert!(!text.contains(token), "session token leaked: {text}");
