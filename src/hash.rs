@@ -65,6 +65,44 @@ pub fn hash_file(
     })
 }
 
+/// Apply `f` to every item on `threads` threads (each with its own state
+/// from `init`, e.g. a read buffer); results are in input order.
+pub fn parallel_map<T: Sync, R: Send, S>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let threads = threads.clamp(1, items.len().max(1));
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state = init();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(&mut state, item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, result) in worker.join().expect("worker panicked") {
+                results[i] = Some(result);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every item is processed once"))
+        .collect()
+}
+
 /// Hash every path on `threads` threads; results are in input order.
 /// `on_bytes` is called as bytes are read (for progress).
 pub fn hash_all<P: AsRef<Path> + Sync>(
@@ -72,34 +110,9 @@ pub fn hash_all<P: AsRef<Path> + Sync>(
     threads: usize,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Vec<io::Result<FileHash>> {
-    let next = AtomicUsize::new(0);
-    let threads = threads.clamp(1, paths.len().max(1));
-    let mut results: Vec<Option<io::Result<FileHash>>> = (0..paths.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut buf = chunk_buffer();
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else { break };
-                        done.push((i, hash_file(path.as_ref(), &mut buf, on_bytes)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for worker in workers {
-            for (i, result) in worker.join().expect("hash worker panicked") {
-                results[i] = Some(result);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every index is hashed once"))
-        .collect()
+    parallel_map(paths, threads, chunk_buffer, |buf, path| {
+        hash_file(path.as_ref(), buf, on_bytes)
+    })
 }
 
 /// Threads to hash with: one per available core.

@@ -149,34 +149,26 @@ pub fn stored_etags(
         .iter()
         .filter_map(|k| sources.get(k).map(|s| (k, s)))
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::with_capacity(wanted.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..hash::default_threads() {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((key, source)) = wanted.get(i) else {
-                        break;
-                    };
-                    let digest = if source.gzip {
-                        encode::gzip_file(&source.abs, gzip_level, 16 * 1024 * 1024)
-                            .map(|g| g.digests)
-                    } else {
-                        encode::digest_file(&source.abs)
-                    };
-                    let item = digest
-                        .map(|d| ((*key).clone(), hex::encode(d.md5)))
-                        .map_err(|e| LocalError::Read {
-                            path: source.abs.clone(),
-                            source: e,
-                        });
-                    results.lock().unwrap().push(item);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap().into_iter().collect()
+    hash::parallel_map(
+        &wanted,
+        hash::default_threads(),
+        || (),
+        |(), (key, source)| {
+            let digest = if source.gzip {
+                encode::gzip_file(&source.abs, gzip_level, 16 * 1024 * 1024).map(|g| g.digests)
+            } else {
+                encode::digest_file(&source.abs)
+            };
+            digest
+                .map(|d| ((*key).clone(), hex::encode(d.md5)))
+                .map_err(|e| LocalError::Read {
+                    path: source.abs.clone(),
+                    source: e,
+                })
+        },
+    )
+    .into_iter()
+    .collect()
 }
 
 #[cfg(test)]
