@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::config::Settings;
-use crate::encode;
 use crate::local;
 use crate::manifest::{Headers, Manifest};
-use crate::store::{Body, Condition, ErrorKind, SharedStore, StoreError, Upload};
+use crate::store::{Condition, ErrorKind, SharedStore, StoreError, Upload};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
@@ -34,20 +33,15 @@ fn fail(what: impl Into<String>, e: &StoreError) -> CheckResult {
 }
 
 fn probe(key: &str, acl: Option<&str>) -> Upload {
-    let bytes = b"s3sync check probe: safe to delete\n".to_vec();
-    let digests = encode::digest_bytes(&bytes);
-    Upload {
-        key: key.to_string(),
-        size: digests.size,
-        body: Body::Bytes(bytes.into()),
-        headers: Headers {
+    Upload::from_bytes(
+        key,
+        b"s3sync check probe: safe to delete\n".to_vec(),
+        Headers {
             content_type: "text/plain; charset=utf-8".into(),
             acl: acl.map(str::to_string),
             ..Headers::default()
         },
-        sha256: digests.sha256,
-        md5: Some(digests.md5),
-    }
+    )
 }
 
 /// Run every check; stop early only where later checks cannot mean anything

@@ -615,21 +615,16 @@ impl Record<'_> {
 }
 
 fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
-    let bytes = manifest.to_stored();
-    let digests = encode::digest_bytes(&bytes);
-    Upload {
-        key: key.to_string(),
-        size: bytes.len() as u64,
-        body: Body::Bytes(bytes.into()),
-        headers: Headers {
+    Upload::from_bytes(
+        key,
+        manifest.to_stored(),
+        Headers {
             content_type: "application/json".into(),
             content_encoding: Some("gzip".into()),
             cache_control: Some("no-store".into()),
             ..Headers::default()
         },
-        sha256: digests.sha256,
-        md5: Some(digests.md5),
-    }
+    )
 }
 
 #[cfg(test)]

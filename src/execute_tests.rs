@@ -338,18 +338,9 @@ async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
     let mut intent = f.remote_manifest().await;
     intent.entries.remove("static/drop.css");
     intent.pending.insert("static/drop.css".into());
-    let bytes = intent.to_stored();
-    let digests = crate::encode::digest_bytes(&bytes);
     f.store
         .put(
-            crate::store::Upload {
-                key: "static/.s3sync-manifest.json".into(),
-                size: digests.size,
-                body: Body::Bytes(bytes.into()),
-                headers: Headers::default(),
-                sha256: digests.sha256,
-                md5: Some(digests.md5),
-            },
+            manifest_upload("static/.s3sync-manifest.json", &intent),
             crate::store::Condition::None,
         )
         .await

@@ -34,6 +34,21 @@ pub struct Upload {
     pub md5: Option<[u8; 16]>,
 }
 
+impl Upload {
+    /// An object held in memory, with its digests computed.
+    pub fn from_bytes(key: &str, bytes: Vec<u8>, headers: Headers) -> Self {
+        let digests = crate::encode::digest_bytes(&bytes);
+        Self {
+            key: key.to_string(),
+            size: digests.size,
+            body: Body::Bytes(bytes.into()),
+            headers,
+            sha256: digests.sha256,
+            md5: Some(digests.md5),
+        }
+    }
+}
+
 /// A precondition on a write, for the remote manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {

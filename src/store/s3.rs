@@ -80,6 +80,13 @@ impl S3Store {
         })
     }
 
+    fn no_such_bucket(&self) -> String {
+        format!(
+            "bucket {} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
+            self.bucket, self.endpoint
+        )
+    }
+
     fn resource(&self, key: &str) -> String {
         format!("arn:aws:s3:::{}/{key}", self.bucket)
     }
@@ -108,13 +115,7 @@ impl S3Store {
                     "access denied: {action} on {resource} ({detail}). Fix: allow {action} on {resource} for the identity in use (`s3sync policy` prints the policy s3sync needs)"
                 ),
             ),
-            "NoSuchBucket" => (
-                ErrorKind::NoSuchBucket,
-                format!(
-                    "bucket {bucket} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
-                    self.endpoint
-                ),
-            ),
+            "NoSuchBucket" => (ErrorKind::NoSuchBucket, self.no_such_bucket()),
             "InvalidAccessKeyId"
             | "SignatureDoesNotMatch"
             | "ExpiredToken"
@@ -245,6 +246,18 @@ where
             )
         }
     }
+}
+
+/// One entry of a ListObjectsV2 page in our own terms.
+fn listed(object: &aws_sdk_s3::types::Object) -> Option<Listed> {
+    Some(Listed {
+        key: object.key()?.to_string(),
+        size: object
+            .size()
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(0),
+        etag: object.e_tag().map(unquote).unwrap_or_default(),
+    })
 }
 
 fn unquote(etag: &str) -> String {
@@ -394,17 +407,7 @@ impl Store for S3Store {
                     &e,
                 )
             })?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                out.push(Listed {
-                    key: key.to_string(),
-                    size: object
-                        .size()
-                        .and_then(|s| u64::try_from(s).ok())
-                        .unwrap_or(0),
-                    etag: object.e_tag().map(unquote).unwrap_or_default(),
-                });
-            }
+            out.extend(page.contents().iter().filter_map(listed));
         }
         Ok(out)
     }
@@ -424,17 +427,7 @@ impl Store for S3Store {
                     &e,
                 )
             })?;
-        Ok(page
-            .contents()
-            .iter()
-            .filter_map(|o| {
-                Some(Listed {
-                    key: o.key()?.to_string(),
-                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                    etag: o.e_tag().map(unquote).unwrap_or_default(),
-                })
-            })
-            .collect())
+        Ok(page.contents().iter().filter_map(listed).collect())
     }
 
     async fn bucket_exists(&self) -> Result<(), StoreError> {
@@ -448,10 +441,7 @@ impl Store for S3Store {
             {
                 Err(StoreError::new(
                     ErrorKind::NoSuchBucket,
-                    format!(
-                        "bucket {} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
-                        self.bucket, self.endpoint
-                    ),
+                    self.no_such_bucket(),
                 ))
             }
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
