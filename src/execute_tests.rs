@@ -27,6 +27,16 @@ impl Fixture {
         f
     }
 
+    /// `n` CSS files `f0.css`, `f1.css`, … (numbers zero-padded to `width`),
+    /// each holding its number.
+    fn numbered(n: usize, width: usize) -> Self {
+        let f = Self::new(&[]);
+        for i in 0..n {
+            f.write(&format!("f{i:0width$}.css"), &i.to_string());
+        }
+        f
+    }
+
     fn write(&self, path: &str, body: &str) {
         let p = self.dir.path().join("site").join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -186,14 +196,7 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
 #[tokio::test]
 async fn an_error_that_fails_everything_stops_new_uploads() {
     // A bucket refusing ACLs fails every object here: all carry public-read.
-    let files: Vec<(String, String)> = (0..10)
-        .map(|i| (format!("f{i}.css"), format!("{i}")))
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let f = Fixture::new(&refs);
+    let f = Fixture::numbered(10, 1);
     f.store.fail_puts(
         ".css",
         StoreError::new(ErrorKind::AclNotSupported, "bucket does not allow ACLs"),
@@ -382,14 +385,7 @@ impl Observer for CancelAfter {
 
 #[tokio::test]
 async fn cancel_stops_new_work_and_records_what_was_done() {
-    let files: Vec<(String, String)> = (0..20)
-        .map(|i| (format!("f{i:02}.css"), format!("{i}")))
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let f = Fixture::new(&refs);
+    let f = Fixture::numbered(20, 2);
     let settings = f.settings("[sync]\njobs = 1\n");
     let silent: Arc<dyn Observer> = Arc::new(Silent);
     let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &silent)
