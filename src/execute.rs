@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use crate::config::ChecksumMode;
 use crate::encode::{self, Spool};
 use crate::globs::GlobList;
+use crate::intent::{Intent, RemoteRecord, intent_key};
 use crate::manifest::{Headers, Manifest};
 use crate::plan::{Action, Landed, Plan, Step, manifest_after};
 use crate::progress::{Event, Observer};
@@ -98,10 +99,11 @@ pub struct ExecuteOptions {
     pub manifest_key: String,
 }
 
-/// The remote manifest the plan was made against, and its ETag.
+/// What the plan was made against: the effective remote manifest (an
+/// unsettled intent folded in) and the record objects as stored.
 pub struct Base<'a> {
     pub manifest: Option<&'a Manifest>,
-    pub etag: Option<String>,
+    pub record: &'a RemoteRecord,
 }
 
 #[derive(Debug)]
@@ -378,21 +380,27 @@ pub async fn apply(
     let mut record = Record {
         store: &store,
         key: &options.manifest_key,
-        etag: base.etag.clone(),
-        stored: base.manifest.cloned(),
+        etag: base.record.manifest_etag.clone(),
+        stored: base.record.manifest.clone(),
         error: None,
     };
     let changing: Vec<usize> = first.iter().chain(&last).copied().collect();
-    // Record the intent first: a push killed while uploading leaves those
-    // keys pending, never recorded with content they may not have.
-    let intent_ok = changing.is_empty() || {
-        let mut landed = landed_now(plan, &outcomes);
-        for &i in &changing {
-            landed[i] = Landed::Maybe;
+    // Record the intent first: a push killed while uploading or deleting
+    // leaves those keys pending, never recorded with content they may not
+    // have. The keys an earlier unsettled intent named stay pending too.
+    let mut settled = base.record.settled();
+    let intent_ok = changing.is_empty() && deletes.is_empty() || {
+        let mut pending = base.manifest.map(|m| m.pending.clone()).unwrap_or_default();
+        pending.extend(keys_of(plan, &changing));
+        pending.extend(keys_of(plan, &deletes));
+        let intent = Intent::new(pending);
+        let written = record
+            .write_intent(&intent, base.record.intent_etag.as_deref())
+            .await;
+        if written {
+            settled = Some(intent.id);
         }
-        let intent = manifest_after(&options.prefix, base.manifest, plan, &landed);
-        // Nothing has landed yet: on a race, stop without touching anything.
-        record.save_if_changed(&intent, &[]).await
+        written
     };
     if intent_ok {
         for phase in [&first, &last] {
@@ -400,9 +408,8 @@ pub async fn apply(
         }
     } else {
         for &i in changing.iter().chain(&deletes) {
-            outcomes[i] = Outcome::failed(
-                "not attempted: the manifest could not record this push's intent first".into(),
-            );
+            outcomes[i] =
+                Outcome::failed("not attempted: the push could not record its intent first".into());
         }
     }
 
@@ -421,38 +428,21 @@ pub async fn apply(
                 outcomes[i] = Outcome::failed(why.into());
             }
         } else {
-            // Again the intent first: keys being deleted become pending.
-            let mut landed = landed_now(plan, &outcomes);
-            for &i in &deletes {
-                landed[i] = Landed::Maybe;
-            }
-            let intent = manifest_after(&options.prefix, base.manifest, plan, &landed);
-            if record
-                .save_if_changed(&intent, &landed_keys(plan, &outcomes))
-                .await
-            {
-                let keys = keys_of(plan, &deletes);
-                debug_assert!(
-                    keys.iter().all(|k| *k != options.manifest_key),
-                    "the plan never deletes the manifest"
-                );
-                let results = store.delete(&keys).await;
-                for (&i, result) in deletes.iter().zip(results) {
-                    outcomes[i] = match result {
-                        Ok(()) => Outcome {
-                            status: Status::Done,
-                            ..Outcome::planned()
-                        },
-                        Err(e) => Outcome::from_error(e),
-                    };
-                    runner.report(i, &outcomes[i]);
-                }
-            } else {
-                for &i in &deletes {
-                    outcomes[i] = Outcome::failed(
-                        "not attempted: the manifest could not record the deletes first".into(),
-                    );
-                }
+            let keys = keys_of(plan, &deletes);
+            debug_assert!(
+                keys.iter().all(|k| *k != options.manifest_key),
+                "the plan never deletes the manifest"
+            );
+            let results = store.delete(&keys).await;
+            for (&i, result) in deletes.iter().zip(results) {
+                outcomes[i] = match result {
+                    Ok(()) => Outcome {
+                        status: Status::Done,
+                        ..Outcome::planned()
+                    },
+                    Err(e) => Outcome::from_error(e),
+                };
+                runner.report(i, &outcomes[i]);
             }
         }
     }
@@ -464,19 +454,20 @@ pub async fn apply(
         }
     }
     if record.error.is_none() {
-        let after = manifest_after(
+        let mut after = manifest_after(
             &options.prefix,
             base.manifest,
             plan,
             &landed_now(plan, &outcomes),
         );
+        after.settled = settled;
         record
             .save_if_changed(&after, &landed_keys(plan, &outcomes))
             .await;
     }
     Applied {
         outcomes,
-        manifest_written: record.stored.as_ref() != base.manifest,
+        manifest_written: record.stored != base.record.manifest,
         manifest_error: record.error,
     }
 }
@@ -522,11 +513,54 @@ struct Record<'a> {
 }
 
 impl Record<'_> {
+    /// Write the intent object, only if it is still the one read when the
+    /// plan was made (`etag`; `None`: there was none). Two pushes that
+    /// planned against the same record cannot both pass: the loser stops
+    /// here, before changing anything.
+    async fn write_intent(&mut self, intent: &Intent, etag: Option<&str>) -> bool {
+        let key = intent_key(self.key);
+        let condition = etag.map_or(Condition::Absent, |e| Condition::Matches(e.to_string()));
+        let upload = Upload::from_bytes(
+            &key,
+            intent.to_json(),
+            Headers {
+                content_type: "application/json".into(),
+                cache_control: Some("no-store".into()),
+                ..Headers::default()
+            },
+        );
+        match self.store.put(upload, condition).await {
+            Ok(_) => true,
+            Err(e) if e.kind == ErrorKind::PreconditionFailed => {
+                self.error = Some(format!(
+                    "concurrent push: another push wrote the intent record {}/{key} first; this push changed nothing. Rerun it",
+                    self.store.describe(),
+                ));
+                false
+            }
+            Err(e) => {
+                self.error = Some(format!(
+                    "the intent record {}/{key} was not written, so nothing was changed: {e}",
+                    self.store.describe()
+                ));
+                false
+            }
+        }
+    }
+
     /// Save unless the bucket already holds exactly this record.
     async fn save_if_changed(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
         let same = match &self.stored {
-            Some(m) => m.entries == manifest.entries && m.pending == manifest.pending,
-            None => manifest.entries.is_empty() && manifest.pending.is_empty(),
+            Some(m) => {
+                m.entries == manifest.entries
+                    && m.pending == manifest.pending
+                    && m.settled == manifest.settled
+            }
+            None => {
+                manifest.entries.is_empty()
+                    && manifest.pending.is_empty()
+                    && manifest.settled.is_none()
+            }
         };
         same || self.save(manifest, touched).await
     }

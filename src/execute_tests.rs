@@ -112,7 +112,7 @@ async fn html_goes_after_assets_and_the_manifest_last() {
     assert_eq!(
         order,
         [
-            "static/.s3sync-manifest.json",
+            "static/.s3sync-manifest.json.intent",
             "static/a.css",
             "static/b.js",
             "static/index.html",
@@ -120,11 +120,17 @@ async fn html_goes_after_assets_and_the_manifest_last() {
             "static/.s3sync-manifest.json"
         ]
     );
-    // A second push reads the manifest and sends nothing.
+    // A second push reads the record and sends nothing.
     let (prepared, applied) = f.push(&settings).await;
     assert!(!prepared.plan.has_changes());
     assert!(!applied.manifest_written);
-    assert_eq!(f.store.take_log(), ["get static/.s3sync-manifest.json"]);
+    assert_eq!(
+        f.store.take_log(),
+        [
+            "get static/.s3sync-manifest.json",
+            "get static/.s3sync-manifest.json.intent"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -165,7 +171,8 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
     );
     let after = f.remote_manifest().await;
     assert_eq!(
-        after, before,
+        (after.entries, after.pending),
+        (before.entries, before.pending),
         "nothing succeeded that the manifest would record"
     );
 
@@ -173,15 +180,15 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
     f.store.take_log();
     let (_, applied) = f.push(&settings).await;
     assert_eq!(applied.failed(), 0);
-    // The intent recorded, the upload, the intent to delete recorded, the
-    // delete, the final record.
+    // The record read, the intent recorded (the upload and the delete), the
+    // upload, the delete, the final record: the manifest is written once.
     assert_eq!(
         f.store.take_log(),
         [
             "get static/.s3sync-manifest.json",
-            "put static/.s3sync-manifest.json",
+            "get static/.s3sync-manifest.json.intent",
+            "put static/.s3sync-manifest.json.intent",
             "put static/edit.css",
-            "put static/.s3sync-manifest.json",
             "delete static/drop.css",
             "put static/.s3sync-manifest.json"
         ]
@@ -206,7 +213,7 @@ async fn an_error_that_fails_everything_stops_new_uploads() {
     assert_eq!(
         puts(&f.store.take_log()),
         [
-            "static/.s3sync-manifest.json",
+            "static/.s3sync-manifest.json.intent",
             "static/f0.css",
             "static/.s3sync-manifest.json"
         ],
@@ -222,7 +229,13 @@ async fn an_error_that_fails_everything_stops_new_uploads() {
         })
         .count();
     assert_eq!(not_attempted, 9);
-    assert_eq!(f.store.keys(), ["static/.s3sync-manifest.json"]);
+    assert_eq!(
+        f.store.keys(),
+        [
+            "static/.s3sync-manifest.json",
+            "static/.s3sync-manifest.json.intent"
+        ]
+    );
     let m = f.remote_manifest().await;
     assert!(m.entries.is_empty() && m.pending.is_empty(), "{m:?}");
 }
@@ -295,7 +308,10 @@ async fn a_push_that_loses_the_race_before_changing_anything_changes_nothing() {
         err.contains("concurrent push") && err.contains("changed nothing"),
         "{err}"
     );
-    assert_eq!(puts(&f.store.take_log()), ["static/.s3sync-manifest.json"]);
+    assert_eq!(
+        puts(&f.store.take_log()),
+        ["static/.s3sync-manifest.json.intent"]
+    );
     let cache = |key: &str| f.store.object(key).unwrap().headers.cache_control;
     assert_eq!(cache("static/a.css").as_deref(), Some("max-age=2"));
     let m = f.remote_manifest().await;
@@ -330,24 +346,33 @@ async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
     f.store.fail_deletes(false);
 
     // The state a push killed between recording its intent and deleting
-    // leaves: the key is pending, never claimed to exist.
+    // leaves: an intent the manifest has not settled, naming the key.
     let log = f.store.take_log();
     assert!(
         log.iter()
-            .position(|l| l == "put static/.s3sync-manifest.json")
+            .position(|l| l == "put static/.s3sync-manifest.json.intent")
             < log.iter().position(|l| l == "delete static/drop.css"),
         "{log:?}"
     );
-    let mut intent = f.remote_manifest().await;
-    intent.entries.remove("static/drop.css");
-    intent.pending.insert("static/drop.css".into());
+    let killed = crate::intent::Intent::new(["static/drop.css".to_string()].into());
     f.store
         .put(
-            manifest_upload("static/.s3sync-manifest.json", &intent),
+            Upload::from_bytes(
+                "static/.s3sync-manifest.json.intent",
+                killed.to_json(),
+                Headers::default(),
+            ),
             crate::store::Condition::None,
         )
         .await
         .unwrap();
+    assert!(
+        f.remote_manifest()
+            .await
+            .entries
+            .contains_key("static/drop.css"),
+        "the manifest alone still records it"
+    );
 
     // Without --delete it is kept and reported; with it, the delete finishes.
     let (prepared, _) = f.push(&f.settings("")).await;
@@ -412,5 +437,65 @@ async fn cancel_stops_new_work_and_records_what_was_done() {
     );
     let m = f.remote_manifest().await;
     assert_eq!(m.entries.len(), 5, "the record matches the bucket");
-    assert_eq!(f.store.keys().len(), 6);
+    assert_eq!(
+        f.store.keys().len(),
+        5 + 2,
+        "5 files, the manifest, the intent"
+    );
+}
+
+#[tokio::test]
+async fn a_push_killed_after_uploading_is_undone_by_the_next_push_of_the_old_tree() {
+    // CI pushes v1, a push of v2 is killed after its upload landed, then
+    // v1 is pushed again (a re-run of the older pipeline).
+    let f = Fixture::new(&[("a.css", "v1"), ("b.css", "b")]);
+    let settings = f.settings("");
+    f.push(&settings).await;
+    f.write("a.css", "v2");
+    let killed = sync::prepare(
+        &settings,
+        &f.shared(),
+        &SyncOptions::default(),
+        &(Arc::new(Silent) as Arc<dyn Observer>),
+    )
+    .await
+    .unwrap();
+    assert_eq!(killed.plan.count(crate::plan::Action::Changed), 1);
+    // What the killed push did: its intent, then its upload; no record.
+    let intent = crate::intent::Intent::new(["static/a.css".to_string()].into());
+    let put = |key: &str, bytes: Vec<u8>| {
+        f.store.put(
+            Upload::from_bytes(key, bytes, Headers::default()),
+            crate::store::Condition::None,
+        )
+    };
+    put("static/.s3sync-manifest.json.intent", intent.to_json())
+        .await
+        .unwrap();
+    put("static/a.css", b"v2".to_vec()).await.unwrap();
+
+    f.write("a.css", "v1");
+    let (prepared, applied) = f.push(&settings).await;
+    assert_eq!(applied.failed(), 0);
+    assert_eq!(
+        prepared.plan.count(crate::plan::Action::Changed)
+            + prepared.plan.count(crate::plan::Action::New),
+        1,
+        "the key the killed push named is sent again"
+    );
+    let css = f.store.object("static/a.css").unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&css.bytes[..]), &mut text)
+        .unwrap();
+    assert_eq!(text, "v1");
+    let m = f.remote_manifest().await;
+    assert!(m.pending.is_empty());
+    assert_ne!(
+        m.settled.as_deref(),
+        Some(intent.id.as_str()),
+        "a new intent settled"
+    );
+    // And now the record is settled: nothing more to send.
+    let (prepared, _) = f.push(&settings).await;
+    assert!(!prepared.plan.has_changes());
 }

@@ -19,6 +19,7 @@ pub mod explain;
 pub mod globs;
 pub mod hash;
 pub mod hashed;
+pub mod intent;
 pub mod local;
 pub mod manifest;
 pub mod plan;

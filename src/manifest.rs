@@ -122,6 +122,10 @@ pub struct Manifest {
     /// never claims what the bucket does not hold.
     #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     pub pending: std::collections::BTreeSet<String>,
+    /// The id of the last intent record (see `intent.rs`) this manifest
+    /// accounts for; an intent with another id is a push that stopped early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +148,7 @@ impl Manifest {
             prefix: prefix.to_string(),
             entries: BTreeMap::new(),
             pending: std::collections::BTreeSet::new(),
+            settled: None,
         }
     }
 

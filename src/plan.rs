@@ -75,7 +75,8 @@ pub struct PlanOptions {
     pub delete_foreign: bool,
     /// Re-upload every file.
     pub force: bool,
-    /// The remote manifest's key, never planned as an object.
+    /// The remote manifest's key; neither it nor its intent record is
+    /// ever planned as an object.
     pub manifest_key: String,
     /// The key prefix with its trailing `/` (empty for the whole bucket):
     /// keys outside it are never planned, whatever a manifest says.
@@ -256,7 +257,11 @@ pub fn plan(
         .chain(manifest.keys())
         .chain(pending)
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
-        .filter(|k| **k != options.manifest_key && k.starts_with(&options.key_prefix))
+        .filter(|k| {
+            **k != options.manifest_key
+                && **k != crate::intent::intent_key(&options.manifest_key)
+                && k.starts_with(&options.key_prefix)
+        })
         .collect();
     let mut out = Plan::default();
     for key in keys {

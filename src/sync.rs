@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use crate::config::{Destination, Settings};
 use crate::execute::{self, Applied, Base, ExecuteOptions};
 use crate::globs::GlobList;
+use crate::intent::{self, Intent, RemoteRecord};
 use crate::local::{self, LocalTree};
 use crate::manifest::Manifest;
 use crate::plan::{self, Action, Plan, PlanOptions, RemoteObject, RemoteState};
@@ -33,7 +34,8 @@ pub struct SyncOptions {
 pub struct Prepared {
     pub tree: LocalTree,
     pub remote: RemoteState,
-    pub manifest_etag: Option<String>,
+    /// The manifest and intent objects as stored.
+    pub record: RemoteRecord,
     pub plan: Plan,
     pub target: String,
 }
@@ -59,7 +61,75 @@ fn list_prefix(settings: &Settings) -> String {
     }
 }
 
-/// Read the remote manifest; list (and HEAD where the bytes match) when
+/// Read one record object (the manifest or the intent) and parse it. An
+/// unreadable one stops the push unless `--verify` rebuilds the record from
+/// a listing anyway.
+async fn read_record_object<T>(
+    store: &SharedStore,
+    key: &str,
+    what: &str,
+    parse: fn(&[u8]) -> Result<T, crate::manifest::ManifestError>,
+    options: &SyncOptions,
+    observer: &Arc<dyn Observer>,
+) -> anyhow::Result<(Option<T>, Option<String>)> {
+    let target = store.describe();
+    let fetched = store
+        .get(key)
+        .await
+        .with_context(|| format!("reading the remote {what} {target}/{key}"))?;
+    match fetched {
+        None => Ok((None, None)),
+        Some(f) => match parse(&f.bytes) {
+            Ok(m) => Ok((Some(m), Some(f.etag))),
+            Err(e) if options.verify => {
+                observer.event(Event::Warning(&format!(
+                    "ignoring the remote {what} {target}/{key}: {e}"
+                )));
+                Ok((None, Some(f.etag)))
+            }
+            Err(e) => bail!("the remote {what} {target}/{key} cannot be used: {e}"),
+        },
+    }
+}
+
+/// Read the remote record: the manifest and the intent object, in parallel.
+pub async fn read_record(
+    store: &SharedStore,
+    settings: &Settings,
+    options: &SyncOptions,
+    observer: &Arc<dyn Observer>,
+) -> anyhow::Result<RemoteRecord> {
+    let key = local::manifest_key(settings);
+    let intent_key = intent::intent_key(&key);
+    let (manifest, intent) = tokio::join!(
+        read_record_object(
+            store,
+            &key,
+            "manifest",
+            Manifest::from_stored,
+            options,
+            observer
+        ),
+        read_record_object(
+            store,
+            &intent_key,
+            "intent record",
+            Intent::from_json,
+            options,
+            observer
+        ),
+    );
+    let (manifest, manifest_etag) = manifest?;
+    let (intent, intent_etag) = intent?;
+    Ok(RemoteRecord {
+        manifest,
+        manifest_etag,
+        intent,
+        intent_etag,
+    })
+}
+
+/// Read the remote record; list (and HEAD where the bytes match) when
 /// there is none or `--verify` asks for it.
 async fn read_remote(
     store: &SharedStore,
@@ -67,33 +137,17 @@ async fn read_remote(
     tree: &LocalTree,
     options: &SyncOptions,
     observer: &Arc<dyn Observer>,
-) -> anyhow::Result<(RemoteState, Option<String>, BTreeMap<String, String>)> {
-    let key = local::manifest_key(settings);
+) -> anyhow::Result<(RemoteState, RemoteRecord, BTreeMap<String, String>)> {
     let target = store.describe();
-    let fetched = store
-        .get(&key)
-        .await
-        .with_context(|| format!("reading the remote manifest {target}/{key}"))?;
-    let (manifest, etag) = match fetched {
-        None => (None, None),
-        Some(f) => match Manifest::from_stored(&f.bytes) {
-            Ok(m) => (Some(m), Some(f.etag)),
-            Err(e) if options.verify => {
-                observer.event(Event::Warning(&format!(
-                    "ignoring the remote manifest {target}/{key}: {e}"
-                )));
-                (None, Some(f.etag))
-            }
-            Err(e) => bail!("the remote manifest {target}/{key} cannot be used: {e}"),
-        },
-    };
+    let record = read_record(store, settings, options, observer).await?;
+    let manifest = record.effective(&settings.prefix);
     if !options.verify && manifest.is_some() {
         return Ok((
             RemoteState {
                 manifest,
                 listing: None,
             },
-            etag,
+            record,
             BTreeMap::new(),
         ));
     }
@@ -152,7 +206,7 @@ async fn read_remote(
             manifest,
             listing: Some(listing),
         },
-        etag,
+        record,
         etags,
     ))
 }
@@ -195,7 +249,7 @@ pub async fn prepare(
     let tree = tokio::task::spawn_blocking(move || local::build(&build_settings, &build_observer))
         .await
         .expect("scan task panicked")?;
-    let (remote, manifest_etag, local_etags) =
+    let (remote, record, local_etags) =
         read_remote(store, settings, &tree, options, observer).await?;
     let plan = plan::plan(
         &tree.manifest,
@@ -212,7 +266,7 @@ pub async fn prepare(
     Ok(Prepared {
         tree,
         remote,
-        manifest_etag,
+        record,
         plan,
         target: settings
             .destination
@@ -257,7 +311,7 @@ pub async fn push(
     };
     let base = Base {
         manifest: prepared.remote.manifest.as_ref(),
-        etag: prepared.manifest_etag.clone(),
+        record: &prepared.record,
     };
     Ok(execute::apply(
         store,

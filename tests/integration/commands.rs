@@ -280,7 +280,11 @@ async fn named_targets_choose_the_bucket() {
         staging.endpoint, staging.bucket, production.bucket
     ));
     sb.run(&["push"]).expect(0);
-    assert_eq!(staging.keys().await.len(), 11);
+    assert_eq!(
+        staging.keys().await.len(),
+        12,
+        "10 files, the manifest, the intent"
+    );
     assert!(production.keys().await.is_empty());
     sb.run(&["push", "--target", "production"]).expect(0);
     let keys = production.keys().await;

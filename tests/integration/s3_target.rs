@@ -20,6 +20,7 @@ metadata = { kind = "font" }
 "#;
 
 const MANIFEST: &str = "static/.s3sync-manifest.json";
+const INTENT: &str = "static/.s3sync-manifest.json.intent";
 
 async fn pushed(hint: &str) -> (Sandbox, S3) {
     let s3 = S3::new(hint).await;
@@ -38,6 +39,7 @@ async fn first_push_stores_exact_bytes_headers_and_public_read() {
         keys,
         [
             MANIFEST,
+            INTENT,
             "static/about/index.html",
             "static/css/app.css",
             "static/fonts/inter.woff2",
@@ -125,7 +127,7 @@ async fn first_push_stores_exact_bytes_headers_and_public_read() {
 }
 
 #[tokio::test]
-async fn repush_and_fresh_checkout_send_nothing_with_one_request() {
+async fn repush_and_fresh_checkout_send_nothing_and_only_read_the_record() {
     let (sb, s3) = pushed("noop").await;
     let proxy = Proxy::start(&s3.endpoint);
     sb.config(&s3.config(&proxy.endpoint, RULES));
@@ -133,9 +135,19 @@ async fn repush_and_fresh_checkout_send_nothing_with_one_request() {
     again.expect(0);
     assert_eq!(summary(&again, "unchanged"), 10);
     assert_eq!(summary(&again, "bytes_uploaded"), 0);
-    let seen = proxy.take();
-    assert_eq!(seen.len(), 1, "only the manifest GET: {seen:#?}");
-    assert_eq!(seen[0].method, "GET");
+    let record_gets = |seen: &[Seen]| {
+        let mut paths: Vec<String> = seen
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path.rsplit('/').next().unwrap()))
+            .collect();
+        paths.sort();
+        paths
+    };
+    let reads = [
+        "GET .s3sync-manifest.json",
+        "GET .s3sync-manifest.json.intent",
+    ];
+    assert_eq!(record_gets(&proxy.take()), reads, "only the record is read");
 
     // Fresh checkout: same bytes, new mtimes.
     std::fs::rename(sb.path("site"), sb.path("old")).unwrap();
@@ -146,7 +158,7 @@ async fn repush_and_fresh_checkout_send_nothing_with_one_request() {
         summary(&fresh, "new") + summary(&fresh, "changed") + summary(&fresh, "headers"),
         0
     );
-    assert_eq!(proxy.take().len(), 1);
+    assert_eq!(record_gets(&proxy.take()), reads);
 }
 
 #[tokio::test]
@@ -174,7 +186,11 @@ async fn same_size_edit_uploads_exactly_that_file_with_a_checksum() {
         .collect();
     assert_eq!(
         paths,
-        [".s3sync-manifest.json", "app.js", ".s3sync-manifest.json"],
+        [
+            ".s3sync-manifest.json.intent",
+            "app.js",
+            ".s3sync-manifest.json"
+        ],
         "intent, file, record"
     );
     assert!(
@@ -240,7 +256,7 @@ async fn delete_removes_exactly_the_removed_files_and_respects_max_deletes() {
         "{}",
         refused.stderr
     );
-    assert_eq!(s3.keys().await.len(), 12, "nothing changed");
+    assert_eq!(s3.keys().await.len(), 13, "nothing changed");
 
     let run = sb.run(&["push", "--delete", "--max-deletes", "2", "--json"]);
     run.expect(0);
@@ -252,7 +268,11 @@ async fn delete_removes_exactly_the_removed_files_and_respects_max_deletes() {
         keys.contains(&"static/uploads/user.jpg".to_string()),
         "foreign object kept"
     );
-    assert_eq!(keys.len(), 10);
+    assert_eq!(
+        keys.len(),
+        11,
+        "8 files, the foreign one, the manifest, the intent"
+    );
 }
 
 #[tokio::test]
@@ -271,13 +291,13 @@ async fn acl_disabled_bucket_fails_clearly_and_a_rerun_converges() {
     let puts = proxy
         .take()
         .iter()
-        .filter(|r| r.method == "PUT" && !r.path.ends_with(".s3sync-manifest.json"))
+        .filter(|r| r.method == "PUT" && !r.path.contains(".s3sync-manifest.json"))
         .count();
     assert!(
         puts <= 10,
         "no file is retried after an ACL refusal: sent {puts}"
     );
-    assert_eq!(s3.keys().await, [MANIFEST], "nothing half-written");
+    assert_eq!(s3.keys().await, [MANIFEST, INTENT], "nothing half-written");
     let manifest: serde_json::Value =
         serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     assert!(
@@ -291,7 +311,11 @@ async fn acl_disabled_bucket_fails_clearly_and_a_rerun_converges() {
         "default_acl = \"none\"",
     ));
     sb.run(&["push"]).expect(0);
-    assert_eq!(s3.keys().await.len(), 11);
+    assert_eq!(
+        s3.keys().await.len(),
+        12,
+        "10 files, the manifest, the intent"
+    );
 }
 
 #[tokio::test]
@@ -331,7 +355,7 @@ async fn partly_failed_push_records_exactly_what_landed_and_the_rerun_redoes_onl
         "records exactly the objects in the bucket"
     );
     assert!(!entries.contains_key("static/css/app.css"));
-    assert_eq!(s3.keys().await.len(), 10);
+    assert_eq!(s3.keys().await.len(), 11);
 
     // Rerun with the fix: only the failed file is sent.
     sb.config(&config(false));
@@ -461,7 +485,7 @@ async fn access_denied_names_the_action_and_resource() {
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
     assert!(run.stdout.contains("s3sync policy"), "{}", run.stdout);
     // Everything else landed and is recorded.
-    assert_eq!(s3.keys().await.len(), 10);
+    assert_eq!(s3.keys().await.len(), 11);
 
     // Denied listing (no manifest yet, so s3sync must list).
     let s3 = S3::new("denied-list").await;

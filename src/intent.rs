@@ -1,0 +1,203 @@
+//! The intent record: before a push changes anything it writes the keys it
+//! is about to upload, update or delete as a small object beside the
+//! manifest (`<manifest>.intent`). Its final manifest names that intent as
+//! settled. A push killed in between leaves an intent the manifest has not
+//! settled, and whoever reads the bucket next treats those keys as pending
+//! (s3sync's, content unknown), so the record never claims bytes the bucket
+//! may not hold.
+//!
+//! This keeps the whole manifest written once per push: the intent carries
+//! only the keys, not a second copy of every entry.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::{Manifest, ManifestError};
+
+pub const INTENT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    pub version: u32,
+    /// Unique per push; the manifest's `settled` names the last intent it
+    /// accounts for.
+    pub id: String,
+    /// Keys whose state is unknown until this push records its result.
+    pub pending: BTreeSet<String>,
+}
+
+impl Intent {
+    pub fn new(pending: BTreeSet<String>) -> Self {
+        Self {
+            version: INTENT_VERSION,
+            id: fresh_id(),
+            pending,
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("intent serialises")
+    }
+
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
+        let intent: Self =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        if intent.version > INTENT_VERSION {
+            return Err(ManifestError::TooNew(intent.version));
+        }
+        Ok(intent)
+    }
+}
+
+/// The key of the intent object for a manifest key.
+pub fn intent_key(manifest_key: &str) -> String {
+    format!("{manifest_key}.intent")
+}
+
+/// An id no other push will use: the time in nanoseconds, the process and
+/// a per-process counter.
+fn fresh_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{nanos:x}-{:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The record as read from the bucket: the manifest and the intent object,
+/// each with its ETag (for conditional writes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteRecord {
+    pub manifest: Option<Manifest>,
+    pub manifest_etag: Option<String>,
+    pub intent: Option<Intent>,
+    pub intent_etag: Option<String>,
+}
+
+impl RemoteRecord {
+    /// The intent of a push that stopped before its final record, if any.
+    pub fn unsettled(&self) -> Option<&Intent> {
+        let intent = self.intent.as_ref()?;
+        let settled = self.manifest.as_ref().and_then(|m| m.settled.as_deref());
+        (settled != Some(intent.id.as_str())).then_some(intent)
+    }
+
+    /// What the bucket is known to hold: the manifest with an unsettled
+    /// intent's keys moved to pending. `None` when neither exists.
+    pub fn effective(&self, prefix: &str) -> Option<Manifest> {
+        let Some(intent) = self.unsettled() else {
+            return self.manifest.clone();
+        };
+        let mut m = self
+            .manifest
+            .clone()
+            .unwrap_or_else(|| Manifest::new(prefix));
+        for key in &intent.pending {
+            m.entries.remove(key);
+            m.pending.insert(key.clone());
+        }
+        Some(m)
+    }
+
+    /// The `settled` a manifest written now carries when this push wrote no
+    /// intent of its own: an unsettled intent is folded into it, otherwise
+    /// the stored one carries over.
+    pub fn settled(&self) -> Option<String> {
+        self.unsettled().map_or_else(
+            || self.manifest.as_ref().and_then(|m| m.settled.clone()),
+            |i| Some(i.id.clone()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Entry, Headers};
+
+    fn manifest_with(keys: &[&str], settled: Option<&str>) -> Manifest {
+        let mut m = Manifest::new("static");
+        for k in keys {
+            m.entries.insert(
+                (*k).to_string(),
+                Entry {
+                    path: k.trim_start_matches("static/").into(),
+                    sha256: "aa".into(),
+                    size: 1,
+                    headers: Headers::default(),
+                    etag: Some("e".into()),
+                },
+            );
+        }
+        m.settled = settled.map(str::to_string);
+        m
+    }
+
+    fn intent(id: &str, keys: &[&str]) -> Intent {
+        Intent {
+            version: INTENT_VERSION,
+            id: id.into(),
+            pending: keys.iter().map(|k| (*k).to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_unsettled_intent_makes_its_keys_pending() {
+        let record = RemoteRecord {
+            manifest: Some(manifest_with(
+                &["static/a.css", "static/b.css"],
+                Some("old"),
+            )),
+            intent: Some(intent("new", &["static/b.css", "static/c.css"])),
+            ..RemoteRecord::default()
+        };
+        let m = record.effective("static").unwrap();
+        assert_eq!(m.entries.keys().collect::<Vec<_>>(), ["static/a.css"]);
+        assert_eq!(
+            m.pending.iter().collect::<Vec<_>>(),
+            ["static/b.css", "static/c.css"]
+        );
+        assert_eq!(record.settled().as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn a_settled_intent_changes_nothing() {
+        let manifest = manifest_with(&["static/a.css"], Some("done"));
+        let record = RemoteRecord {
+            manifest: Some(manifest.clone()),
+            intent: Some(intent("done", &["static/a.css"])),
+            ..RemoteRecord::default()
+        };
+        assert_eq!(record.effective("static"), Some(manifest));
+        assert_eq!(record.settled().as_deref(), Some("done"));
+    }
+
+    #[test]
+    fn an_intent_without_a_manifest_is_all_pending() {
+        let record = RemoteRecord {
+            intent: Some(intent("first", &["static/a.css"])),
+            ..RemoteRecord::default()
+        };
+        let m = record.effective("static").unwrap();
+        assert!(m.entries.is_empty());
+        assert!(m.pending.contains("static/a.css"));
+        assert_eq!(RemoteRecord::default().effective("static"), None);
+    }
+
+    #[test]
+    fn ids_are_unique_and_the_json_round_trips() {
+        let a = Intent::new(BTreeSet::from(["k".to_string()]));
+        let b = Intent::new(BTreeSet::new());
+        assert_ne!(a.id, b.id);
+        assert_eq!(Intent::from_json(&a.to_json()).unwrap(), a);
+        let err = Intent::from_json(br#"{"version":9,"id":"x","pending":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("upgrade s3sync"), "{err}");
+        assert!(Intent::from_json(b"{").is_err());
+    }
+}
