@@ -218,6 +218,80 @@ pub fn digest_file(path: &Path) -> io::Result<Digests> {
     })
 }
 
+/// The digest of one part of a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartDigest {
+    pub offset: u64,
+    pub len: u64,
+    pub sha256: [u8; 32],
+    /// Only when asked for (Content-MD5 mode).
+    pub md5: Option<[u8; 16]>,
+}
+
+/// A file cut into parts: the SHA-256 of the whole (to check it is still
+/// the file that was hashed) and the digest of each part, in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub parts: Vec<PartDigest>,
+}
+
+/// Digest a file in parts of `part_size` bytes (the last may be shorter).
+pub fn part_digests(path: &Path, part_size: u64, with_md5: bool) -> io::Result<Parts> {
+    struct Open {
+        offset: u64,
+        len: u64,
+        sha256: Sha256,
+        md5: Option<Md5>,
+    }
+    let start = |offset| Open {
+        offset,
+        len: 0,
+        sha256: Sha256::new(),
+        md5: with_md5.then(Md5::new),
+    };
+    let finish = |p: Open| PartDigest {
+        offset: p.offset,
+        len: p.len,
+        sha256: p.sha256.finalize().into(),
+        md5: p.md5.map(|m| m.finalize().into()),
+    };
+    let mut whole = Sha256::new();
+    let mut parts = Vec::new();
+    let mut open = start(0);
+    let size = crate::hash::for_each_chunk(
+        &mut File::open(path)?,
+        &mut crate::hash::chunk_buffer(),
+        |mut chunk| {
+            whole.update(chunk);
+            while !chunk.is_empty() {
+                if open.len == part_size {
+                    let next = start(open.offset + open.len);
+                    parts.push(finish(std::mem::replace(&mut open, next)));
+                }
+                let room = usize::try_from(part_size - open.len).unwrap_or(usize::MAX);
+                let (head, rest) = chunk.split_at(chunk.len().min(room));
+                open.sha256.update(head);
+                if let Some(m) = &mut open.md5 {
+                    m.update(head);
+                }
+                open.len += head.len() as u64;
+                chunk = rest;
+            }
+            Ok(())
+        },
+    )?;
+    if open.len > 0 || parts.is_empty() {
+        parts.push(finish(open));
+    }
+    Ok(Parts {
+        sha256: whole.finalize().into(),
+        size,
+        parts,
+    })
+}
+
 /// SHA-256 and MD5 of bytes in memory.
 pub fn digest_bytes(bytes: &[u8]) -> Digests {
     Digests {
@@ -232,6 +306,30 @@ mod tests {
     use super::*;
     use flate2::read::GzDecoder;
     use std::io::Read;
+
+    #[test]
+    fn parts_cover_the_file_and_each_digest_is_its_slice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        let bytes: Vec<u8> = (0..1_000_003u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let parts = part_digests(&path, 300_000, true).unwrap();
+        assert_eq!(parts.size, bytes.len() as u64);
+        assert_eq!(parts.sha256, digest_bytes(&bytes).sha256);
+        let lens: Vec<u64> = parts.parts.iter().map(|p| p.len).collect();
+        assert_eq!(lens, [300_000, 300_000, 300_000, 100_003]);
+        for p in &parts.parts {
+            let slice = &bytes[p.offset as usize..(p.offset + p.len) as usize];
+            let d = digest_bytes(slice);
+            assert_eq!((p.sha256, p.md5), (d.sha256, Some(d.md5)));
+        }
+        // An exact multiple has no empty last part; an empty file has one.
+        let exact = part_digests(&path, 1_000_003, false).unwrap();
+        assert_eq!(exact.parts.len(), 1);
+        assert_eq!(exact.parts[0].md5, None);
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(part_digests(&path, 10, false).unwrap().parts.len(), 1);
+    }
 
     #[test]
     fn web_types_are_right() {

@@ -23,8 +23,8 @@ fn objects_arn(bucket: &str, prefix: &str) -> String {
 }
 
 /// The IAM policy the identity running s3sync needs: list the prefix, read
-/// the manifest and objects (HEAD, CopyObject source), write objects, and
-/// only when the config needs them, set ACLs and delete.
+/// the manifest and objects (HEAD, CopyObject source), write objects (and
+/// abort a failed multipart upload), and only when the config needs them, set ACLs and delete.
 pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     let prefix = &settings.prefix;
     let mut list = json!({
@@ -36,7 +36,8 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     if !prefix.is_empty() {
         list["Condition"] = json!({"StringLike": {"s3:prefix": [format!("{prefix}/*")]}});
     }
-    let mut actions = vec!["s3:GetObject", "s3:PutObject"];
+    // Large files go in parts; a failed one is aborted.
+    let mut actions = vec!["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"];
     if sends_acls(settings) {
         actions.push("s3:PutObjectAcl");
     }
@@ -104,7 +105,12 @@ mod tests {
         let p = iam_policy(&s, "site", false);
         assert_eq!(
             p["Statement"][1]["Action"],
-            json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+            json!([
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:AbortMultipartUpload",
+                "s3:DeleteObject"
+            ])
         );
         assert_eq!(p["Statement"][1]["Resource"], "arn:aws:s3:::site/*");
         assert!(

@@ -154,6 +154,16 @@ pub struct SyncSection {
     pub attempts: Option<i64>,
     pub stall_timeout: Option<f64>,
     pub timeout: Option<f64>,
+    pub multipart_threshold: Option<Size>,
+    pub multipart_chunksize: Option<Size>,
+}
+
+/// A size in bytes: a number, or text such as "64MiB" or "8 MB".
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(i64),
+    Text(String),
 }
 
 /// A parsed config file and where it came from (for messages and for

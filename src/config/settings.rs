@@ -107,9 +107,25 @@ pub struct RetryPolicy {
     pub timeout: std::time::Duration,
 }
 
+/// When and how large files are sent in parts (S3 multipart upload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Multipart {
+    /// Objects larger than this are sent in parts.
+    pub threshold: u64,
+    /// The size of each part (raised for objects that would need more than
+    /// 10,000 parts).
+    pub chunksize: u64,
+}
+
+pub const MIB: u64 = 1024 * 1024;
+/// S3's smallest part (all but the last) and largest single PUT.
+const MIN_PART: u64 = 5 * MIB;
+const MAX_PART: u64 = 5 * 1024 * MIB;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Settings {
     pub retry: RetryPolicy,
+    pub multipart: Multipart,
     /// Extra CA certificates (PEM) to trust for the endpoint.
     pub ca_bundle: Option<PathBuf>,
     pub region: Option<String>,
@@ -366,8 +382,10 @@ impl Settings {
         };
         let retry = resolve_retry(cfg, &mut problems);
         let ca_bundle = resolve_verify(env, storage, cwd, &file_dir, &mut problems);
+        let multipart = resolve_multipart(cfg, &mut problems);
         let s3 = S3Settings {
             retry,
+            multipart,
             ca_bundle,
             region: pick("REGION_NAME", "AWS_S3_REGION_NAME", |s| {
                 s.region_name.as_ref()
@@ -635,6 +653,46 @@ fn resolve_retry(cfg: &FileConfig, problems: &mut Problems) -> RetryPolicy {
             problems,
         ),
         timeout: seconds("timeout", sync.and_then(|s| s.timeout), 900.0, problems),
+    }
+}
+
+fn resolve_multipart(cfg: &FileConfig, problems: &mut Problems) -> Multipart {
+    let sync = cfg.sync.as_ref();
+    let mut size = |what: &str, value: Option<&crate::config::file::Size>, default: u64| {
+        let parsed = match value {
+            None => return default,
+            Some(crate::config::file::Size::Bytes(n)) => u64::try_from(*n).ok(),
+            Some(crate::config::file::Size::Text(t)) => parse_size::Config::new()
+                .with_binary()
+                .parse_size(t.trim())
+                .ok(),
+        };
+        match parsed {
+            Some(n) if (MIN_PART..=MAX_PART).contains(&n) => n,
+            _ => {
+                problems.0.push(format!(
+                    "[sync] {what} is {}: use a size from 5MiB to 5GiB, such as \"64MiB\" (S3 takes parts of at least 5 MiB and single uploads of at most 5 GiB)",
+                    match value {
+                        Some(crate::config::file::Size::Bytes(n)) => n.to_string(),
+                        Some(crate::config::file::Size::Text(t)) => format!("{t:?}"),
+                        None => String::new(),
+                    }
+                ));
+                default
+            }
+        }
+    };
+    Multipart {
+        threshold: size(
+            "multipart_threshold",
+            sync.and_then(|s| s.multipart_threshold.as_ref()),
+            64 * MIB,
+        ),
+        chunksize: size(
+            "multipart_chunksize",
+            sync.and_then(|s| s.multipart_chunksize.as_ref()),
+            16 * MIB,
+        ),
     }
 }
 

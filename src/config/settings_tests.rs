@@ -231,3 +231,25 @@ fn both_to_and_bucket_name_in_file_is_an_error() {
     let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&file)));
     assert!(problems[0].contains("both `to` and"), "{problems:?}");
 }
+
+#[test]
+fn multipart_sizes_take_units_or_bytes_within_s3_limits() {
+    let ok = loaded("[sync]\nmultipart_threshold = \"100 MiB\"\nmultipart_chunksize = 8388608\n");
+    let s = resolve_with(&Overrides::default(), &[], Some(&ok)).unwrap();
+    assert_eq!(s.s3.multipart.threshold, 100 * MIB);
+    assert_eq!(s.s3.multipart.chunksize, 8 * MIB);
+    let d = resolve_with(&Overrides::default(), &[], None).unwrap();
+    assert_eq!(
+        (d.s3.multipart.threshold, d.s3.multipart.chunksize),
+        (64 * MIB, 16 * MIB)
+    );
+    let bad = loaded("[sync]\nmultipart_threshold = \"1KiB\"\nmultipart_chunksize = \"lots\"\n");
+    let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&bad)));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("[sync] multipart_threshold is \"1KiB\"")
+            && problems[0].contains("5MiB to 5GiB"),
+        "{problems:?}"
+    );
+    assert!(problems[1].contains("multipart_chunksize"), "{problems:?}");
+}

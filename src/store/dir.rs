@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::{
-    Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, read_body, verify_sha256,
+    Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
 };
 use crate::manifest::Headers;
 
@@ -89,6 +89,44 @@ impl DirStore {
 }
 
 /// Write bytes to `path` through a temporary file in the same folder.
+/// Write a body to a temporary file beside `path` (streamed, never whole in
+/// memory), returning it unpublished with its SHA-256, MD5 and size.
+async fn stage(
+    path: &Path,
+    body: Body,
+) -> Result<(tempfile::NamedTempFile, crate::encode::Digests), StoreError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let parent = path.parent().expect("object paths have a parent");
+        std::fs::create_dir_all(parent)
+            .map_err(|e| io_error("cannot create folder", parent, &e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(parent)
+            .map_err(|e| io_error("cannot write in", parent, &e))?;
+        let mut sha256 = sha2::Sha256::new();
+        let mut md5 = Md5::new();
+        let mut put = |chunk: &[u8]| {
+            sha256.update(chunk);
+            md5.update(chunk);
+            std::io::Write::write_all(&mut tmp, chunk)
+        };
+        let size = match &body {
+            Body::Bytes(b) => put(b).map(|()| b.len() as u64),
+            Body::File(src) => std::fs::File::open(src).and_then(|mut f| {
+                crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put)
+            }),
+        }
+        .map_err(|e| io_error("cannot write", &path, &e))?;
+        let digests = crate::encode::Digests {
+            sha256: sha256.finalize().into(),
+            md5: md5.finalize().into(),
+            size,
+        };
+        Ok((tmp, digests))
+    })
+    .await
+    .expect("write task panicked")
+}
+
 async fn write_atomic(
     path: &Path,
     bytes: impl AsRef<[u8]> + Send + 'static,
@@ -130,12 +168,12 @@ impl Store for DirStore {
 
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
         let path = self.object_path(&upload.key)?;
-        let bytes = read_body(&upload.body)
-            .await
-            .map_err(|e| StoreError::new(ErrorKind::Other, format!("{}: {e}", upload.key)))?;
-        verify_sha256(&upload.key, &bytes, &upload.sha256)?;
-        let etag = hex::encode(Md5::digest(&bytes));
-        let size = bytes.len() as u64;
+        let (staged, digests) = stage(&path, upload.body).await?;
+        if digests.sha256 != upload.sha256 {
+            return Err(changed_in_flight(&upload.key));
+        }
+        let etag = hex::encode(digests.md5);
+        let size = digests.size;
         let _guard = match condition {
             Condition::None => None,
             _ => Some(self.conditional.lock().await),
@@ -153,7 +191,9 @@ impl Store for DirStore {
                 ),
             ));
         }
-        write_atomic(&path, bytes).await?;
+        staged
+            .persist(&path)
+            .map_err(|e| io_error("cannot write", &path, &e.error))?;
         self.write_sidecar(
             &upload.key,
             &Sidecar {

@@ -197,11 +197,16 @@ pub fn verify_sha256(key: &str, bytes: &[u8], expected: &[u8; 32]) -> Result<(),
     if &actual == expected {
         Ok(())
     } else {
-        Err(StoreError::new(
-            ErrorKind::BadDigest,
-            format!(
-                "{key}: the bytes received do not match their SHA-256 (the file changed while it was uploaded?); rerun the push"
-            ),
-        ))
+        Err(changed_in_flight(key))
     }
+}
+
+/// The error for bytes that do not match the SHA-256 their sender declared.
+pub fn changed_in_flight(key: &str) -> StoreError {
+    StoreError::new(
+        ErrorKind::BadDigest,
+        format!(
+            "{key}: the bytes received do not match their SHA-256 (the file changed while it was uploaded?); rerun the push"
+        ),
+    )
 }

@@ -13,14 +13,17 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::Length;
 use aws_sdk_s3::types::{
-    Delete, MetadataDirective, ObjectCannedAcl, ObjectIdentifier, StorageClass,
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, MetadataDirective,
+    ObjectCannedAcl, ObjectIdentifier, StorageClass,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use tokio::task::JoinSet;
 
 use super::{Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload};
-use crate::config::{AddressingStyle, ChecksumMode, S3Settings};
+use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
 use crate::manifest::Headers;
 
 pub struct S3Store {
@@ -28,6 +31,28 @@ pub struct S3Store {
     bucket: String,
     endpoint: String,
     checksum: ChecksumMode,
+    multipart: Multipart,
+}
+
+/// Parts of one object in flight at once.
+const PART_JOBS: usize = 8;
+/// S3's limit on parts per upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// Set the headers s3sync manages on a PutObject, CreateMultipartUpload or
+/// CopyObject request (three builder types with the same setters).
+macro_rules! with_headers {
+    ($req:expr, $h:expr) => {{
+        let h: &Headers = $h;
+        $req.content_type(&h.content_type)
+            .set_content_encoding(h.content_encoding.clone())
+            .set_cache_control(h.cache_control.clone())
+            .set_content_disposition(h.content_disposition.clone())
+            .set_content_language(h.content_language.clone())
+            .set_acl(h.acl.as_deref().map(ObjectCannedAcl::from))
+            .set_storage_class(h.storage_class.as_deref().map(StorageClass::from))
+            .set_metadata(metadata_map(h))
+    }};
 }
 
 impl S3Store {
@@ -77,6 +102,7 @@ impl S3Store {
                 .clone()
                 .unwrap_or_else(|| "the S3 endpoint".into()),
             checksum: settings.checksum,
+            multipart: settings.multipart,
         })
     }
 
@@ -154,6 +180,155 @@ impl S3Store {
             kind,
             message,
         }
+    }
+}
+
+impl S3Store {
+    /// Send a large file in parts, `PART_JOBS` at once, each streamed from
+    /// its range of the file (never whole in memory) with its own checksum.
+    /// One pass first digests the parts and checks the whole file is still
+    /// the one that was hashed. A failed upload is aborted, so no parts are
+    /// left behind (a killed process can leave some: see docs/decisions.md).
+    async fn put_multipart(
+        &self,
+        upload: &Upload,
+        path: &std::path::Path,
+    ) -> Result<String, StoreError> {
+        let resource = self.resource(&upload.key);
+        let part_size = self
+            .multipart
+            .chunksize
+            .max(upload.size.div_ceil(MAX_PARTS));
+        let md5 = self.checksum == ChecksumMode::WhenRequired;
+        let file = path.to_path_buf();
+        let parts =
+            tokio::task::spawn_blocking(move || crate::encode::part_digests(&file, part_size, md5))
+                .await
+                .expect("digest task panicked")
+                .map_err(|e| {
+                    StoreError::new(
+                        ErrorKind::Other,
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+        if parts.sha256 != upload.sha256 || parts.size != upload.size {
+            return Err(StoreError::new(
+                ErrorKind::BadDigest,
+                format!(
+                    "{} changed after it was hashed; nothing was uploaded for it, rerun the push",
+                    path.display()
+                ),
+            ));
+        }
+        let req = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&upload.key)
+            .set_checksum_algorithm((!md5).then_some(ChecksumAlgorithm::Sha256));
+        let created = with_headers!(req, &upload.headers)
+            .send()
+            .await
+            .map_err(|e| self.error("s3:PutObject (CreateMultipartUpload)", &resource, &e))?;
+        let upload_id = created.upload_id().unwrap_or_default().to_string();
+        let result = self
+            .send_parts(&upload.key, &upload_id, path, parts.parts)
+            .await;
+        let completed = match result {
+            Ok(completed) => completed,
+            Err(e) => {
+                // Best effort: the error that stopped the upload is the news.
+                let _ = self
+                    .client
+                    .abort_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(&upload.key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
+                return Err(e);
+            }
+        };
+        let out = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&upload.key)
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| self.error("s3:PutObject (CompleteMultipartUpload)", &resource, &e))?;
+        Ok(out.e_tag().map(unquote).unwrap_or_default())
+    }
+
+    async fn send_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        path: &std::path::Path,
+        parts: Vec<crate::encode::PartDigest>,
+    ) -> Result<Vec<CompletedPart>, StoreError> {
+        let resource = self.resource(key);
+        let mut running = JoinSet::new();
+        let mut todo = parts.into_iter().zip(1..);
+        let mut done = Vec::new();
+        loop {
+            while running.len() < PART_JOBS {
+                let Some((part, number)) = todo.next() else {
+                    break;
+                };
+                let body = ByteStream::read_from()
+                    .path(path)
+                    .offset(part.offset)
+                    .length(Length::Exact(part.len))
+                    .build()
+                    .await
+                    .map_err(|e| {
+                        StoreError::new(
+                            ErrorKind::Other,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    })?;
+                let mut req = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(upload_id)
+                    .part_number(number)
+                    .content_length(i64::try_from(part.len).unwrap_or(i64::MAX))
+                    .body(body);
+                let sha256 = B64.encode(part.sha256);
+                req = match part.md5 {
+                    Some(md5) => req.content_md5(B64.encode(md5)),
+                    None => req.checksum_sha256(&sha256),
+                };
+                let with_sha = part.md5.is_none();
+                running.spawn(async move {
+                    let out = req.send().await;
+                    (number, with_sha.then_some(sha256), out)
+                });
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (number, sha256, out) = joined.expect("part task panicked");
+            let out = out.map_err(|e| self.error("s3:PutObject (UploadPart)", &resource, &e))?;
+            done.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(out.e_tag().map(str::to_string))
+                    .set_checksum_sha256(sha256)
+                    .build(),
+            );
+        }
+        done.sort_by_key(CompletedPart::part_number);
+        Ok(done)
     }
 }
 
@@ -313,6 +488,11 @@ impl Store for S3Store {
     }
 
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+        if let (Body::File(path), Condition::None) = (&upload.body, &condition)
+            && upload.size > self.multipart.threshold
+        {
+            return self.put_multipart(&upload, path).await;
+        }
         let body = match &upload.body {
             Body::Bytes(b) => ByteStream::from(b.clone()),
             Body::File(path) => ByteStream::read_from()
@@ -326,22 +506,14 @@ impl Store for S3Store {
                     )
                 })?,
         };
-        let h = &upload.headers;
-        let mut req = self
+        let req = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(&upload.key)
             .body(body)
-            .content_length(i64::try_from(upload.size).unwrap_or(i64::MAX))
-            .content_type(&h.content_type)
-            .set_content_encoding(h.content_encoding.clone())
-            .set_cache_control(h.cache_control.clone())
-            .set_content_disposition(h.content_disposition.clone())
-            .set_content_language(h.content_language.clone())
-            .set_acl(h.acl.as_deref().map(ObjectCannedAcl::from))
-            .set_storage_class(h.storage_class.as_deref().map(StorageClass::from))
-            .set_metadata(metadata_map(h));
+            .content_length(i64::try_from(upload.size).unwrap_or(i64::MAX));
+        let mut req = with_headers!(req, &upload.headers);
         req = match (self.checksum, upload.md5) {
             (ChecksumMode::WhenRequired, Some(md5)) => req.content_md5(B64.encode(md5)),
             _ => req.checksum_sha256(B64.encode(upload.sha256)),
@@ -363,23 +535,15 @@ impl Store for S3Store {
         headers: &Headers,
         etag: Option<&str>,
     ) -> Result<String, StoreError> {
-        let h = headers;
-        let out = self
+        let req = self
             .client
             .copy_object()
             .bucket(&self.bucket)
             .key(key)
             .copy_source(format!("{}/{}", self.bucket, crate::urls::encode_key(key)))
             .set_copy_source_if_match(etag.map(|e| format!("\"{e}\"")))
-            .metadata_directive(MetadataDirective::Replace)
-            .content_type(&h.content_type)
-            .set_content_encoding(h.content_encoding.clone())
-            .set_cache_control(h.cache_control.clone())
-            .set_content_disposition(h.content_disposition.clone())
-            .set_content_language(h.content_language.clone())
-            .set_acl(h.acl.as_deref().map(ObjectCannedAcl::from))
-            .set_storage_class(h.storage_class.as_deref().map(StorageClass::from))
-            .set_metadata(metadata_map(h))
+            .metadata_directive(MetadataDirective::Replace);
+        let out = with_headers!(req, headers)
             .send()
             .await
             .map_err(|e| self.error("s3:PutObject (CopyObject)", &self.resource(key), &e))?;

@@ -25,6 +25,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The query string, without `?` (empty when there is none).
+    pub query: String,
     pub headers: Vec<(String, String)>,
     pub body_len: usize,
 }
@@ -235,6 +237,7 @@ async fn handle(
     let info = Seen {
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
         headers: parts
             .headers
             .iter()
