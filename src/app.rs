@@ -251,6 +251,7 @@ fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArgs>) 
         delete: sync.is_some_and(|s| s.delete),
         max_deletes: sync.and_then(|s| s.max_deletes),
         jobs: sync.and_then(|s| s.jobs),
+        no_cache: source.no_cache,
     }
 }
 

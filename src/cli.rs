@@ -127,6 +127,9 @@ pub struct SourceArgs {
     /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
+    /// Hash every file; ignore the local hash cache (also S3SYNC_NO_CACHE=1)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 //! (stdout/stderr policy, indicatif progress).
 
 pub mod app;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod config;

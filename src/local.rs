@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::cache::{self, HashCache};
 use crate::config::Settings;
 use crate::encode;
 use crate::execute::Source;
@@ -100,10 +101,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         }
         keyed.push(key);
     }
-    let paths: Vec<&PathBuf> = scan.files.iter().map(|f| &f.abs).collect();
-    let hashes = hash::hash_all(&paths, hash::default_threads(), &|n| {
-        observer.event(Event::HashBytes(n));
-    });
+    let hashes = hash_with_cache(settings, source, &scan.files, observer);
     observer.event(Event::Hashed);
     let mut manifest = Manifest::new(&settings.prefix);
     let mut sources = BTreeMap::new();
@@ -136,6 +134,61 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         sources,
         warnings: scan.warnings,
     })
+}
+
+/// Hash every file, taking unchanged files' hashes from the local hash
+/// cache when it is on, and write the cache back.
+fn hash_with_cache(
+    settings: &Settings,
+    source: &std::path::Path,
+    files: &[crate::scan::LocalFile],
+    observer: &Arc<dyn Observer>,
+) -> Vec<std::io::Result<hash::FileHash>> {
+    let on_bytes = |n| observer.event(Event::HashBytes(n));
+    let Some(dir) = &settings.hash_cache else {
+        let paths: Vec<&PathBuf> = files.iter().map(|f| &f.abs).collect();
+        return hash::hash_all(&paths, hash::default_threads(), &on_bytes);
+    };
+    let source = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
+    let file = HashCache::file_for(dir, &source);
+    let cache = HashCache::load(&file, &source);
+    let mut out: Vec<Option<std::io::Result<hash::FileHash>>> = files
+        .iter()
+        .map(|f| {
+            let sha256 = cache.lookup(&f.path, f.stamp.as_ref()?)?;
+            on_bytes(f.size);
+            Some(Ok(hash::FileHash {
+                sha256,
+                size: f.size,
+            }))
+        })
+        .collect();
+    let misses: Vec<usize> = (0..files.len()).filter(|&i| out[i].is_none()).collect();
+    let paths: Vec<&PathBuf> = misses.iter().map(|&i| &files[i].abs).collect();
+    let hashed = hash::hash_all(&paths, hash::default_threads(), &on_bytes);
+    for (i, h) in misses.into_iter().zip(hashed) {
+        out[i] = Some(h);
+    }
+    let out: Vec<std::io::Result<hash::FileHash>> = out
+        .into_iter()
+        .map(|h| h.expect("every file is hit or hashed"))
+        .collect();
+    let entries = files
+        .iter()
+        .zip(&out)
+        .filter_map(|(f, h)| {
+            let h = h.as_ref().ok()?;
+            let stamp = f.stamp?;
+            (h.size == stamp.size).then(|| (f.path.clone(), stamp, h.sha256))
+        })
+        .collect();
+    if let Err(e) = cache::save(&file, &source, entries) {
+        observer.event(Event::Warning(&format!(
+            "the hash cache {} was not written ({e}); the next run hashes every file. Use --no-cache or set S3SYNC_CACHE_DIR to a writable folder",
+            file.display()
+        )));
+    }
+    out
 }
 
 /// MD5 (hex) of the bytes s3sync would store for each of `keys`: what S3
@@ -175,6 +228,61 @@ pub fn stored_etags(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hashed(settings: &Settings) -> String {
+        let observer: Arc<dyn Observer> = Arc::new(crate::progress::Silent);
+        build(settings, &observer).unwrap().manifest.entries["a.css"]
+            .sha256
+            .clone()
+    }
+
+    #[test]
+    fn the_hash_cache_is_trusted_only_while_the_file_stamp_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        let css = site.join("a.css");
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let write = |text: &str| {
+            std::fs::write(&css, text).unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&css)
+                .unwrap()
+                .set_modified(an_hour_ago)
+                .unwrap();
+        };
+        write("one");
+        let mut settings = crate::config::settings_from_toml(&format!(
+            "source = {:?}\nto = \"file://unused\"\n",
+            site.to_str().unwrap()
+        ));
+        settings.hash_cache = Some(dir.path().join("cache"));
+        let real_one = hex::encode(encode::digest_bytes(b"one").sha256);
+        assert_eq!(hashed(&settings), real_one);
+
+        // A cache entry with the file's exact stamp is believed, even when
+        // wrong: proof that the file was not read.
+        let source = std::fs::canonicalize(&site).unwrap();
+        let file = HashCache::file_for(dir.path().join("cache").as_path(), &source);
+        let stamp = crate::cache::Stamp::of(&std::fs::metadata(&css).unwrap()).unwrap();
+        cache::save(&file, &source, vec![("a.css".into(), stamp, [9; 32])]).unwrap();
+        assert_eq!(hashed(&settings), hex::encode([9; 32]));
+
+        // --no-cache ignores it.
+        let mut uncached = settings.clone();
+        uncached.hash_cache = None;
+        assert_eq!(hashed(&uncached), real_one);
+
+        // A same-size edit with the mtime set back still changes the ctime:
+        // the wrong entry no longer matches and the file is hashed again.
+        cache::save(&file, &source, vec![("a.css".into(), stamp, [9; 32])]).unwrap();
+        write("two");
+        assert_eq!(
+            hashed(&settings),
+            hex::encode(encode::digest_bytes(b"two").sha256)
+        );
+    }
 
     #[test]
     fn keys_join_prefix_with_a_slash() {

@@ -16,6 +16,8 @@ pub struct LocalFile {
     /// Where to read it (symlinks are followed when read).
     pub abs: PathBuf,
     pub size: u64,
+    /// Size, times and inode, for the hash cache.
+    pub stamp: Option<crate::cache::Stamp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,19 +133,17 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
         if !include.is_empty() && !include.is_match(&path) || exclude.is_match(&path) {
             continue;
         }
-        let size = entry
-            .metadata()
-            .map_err(|e| ScanError::Io {
-                path: entry.path().to_path_buf(),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("stat failed")),
-            })?
-            .len();
+        let metadata = entry.metadata().map_err(|e| ScanError::Io {
+            path: entry.path().to_path_buf(),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("stat failed")),
+        })?;
         out.files.push(LocalFile {
             path,
             abs: entry.path().to_path_buf(),
-            size,
+            size: metadata.len(),
+            stamp: crate::cache::Stamp::of(&metadata),
         });
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -34,6 +34,8 @@ pub struct Overrides {
     pub jobs: Option<i64>,
     /// `--target NAME`: a `[targets.NAME]` table.
     pub target: Option<String>,
+    /// `--no-cache`: hash every file, ignoring the local hash cache.
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +58,8 @@ pub struct Settings {
     pub hashed: HashedSettings,
     /// The named target in use, if any.
     pub target_name: Option<String>,
+    /// Where the local hash cache lives; `None`: hash every file.
+    pub hash_cache: Option<PathBuf>,
 }
 
 /// Which build manifests name fingerprinted (hashed) files.
@@ -497,6 +501,8 @@ impl Settings {
             },
         };
 
+        let hash_cache = resolve_hash_cache(flags, env, &mut problems);
+
         if !problems.0.is_empty() {
             return Err(ConfigError::Invalid(problems.0));
         }
@@ -514,6 +520,7 @@ impl Settings {
             public,
             hashed,
             target_name,
+            hash_cache,
         })
     }
 }
@@ -728,6 +735,21 @@ fn check_metadata(what: &str, metadata: &BTreeMap<String, String>, problems: &mu
         problems.check(validate::metadata_key(what, k));
         problems.check(validate::header_value(&format!("{what} '{k}'"), v));
     }
+}
+
+/// The hash cache folder: off with `--no-cache` or `S3SYNC_NO_CACHE=1`;
+/// else `S3SYNC_CACHE_DIR`, `$XDG_CACHE_HOME/s3sync` or `~/.cache/s3sync`.
+fn resolve_hash_cache(flags: &Overrides, env: Env, problems: &mut Problems) -> Option<PathBuf> {
+    let off = env("S3SYNC_NO_CACHE")
+        .and_then(|v| parse_bool("S3SYNC_NO_CACHE", &v, problems))
+        .unwrap_or(false);
+    if flags.no_cache || off {
+        return None;
+    }
+    let set = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    set("S3SYNC_CACHE_DIR")
+        .or_else(|| set("XDG_CACHE_HOME").map(|d| d.join("s3sync")))
+        .or_else(|| set("HOME").map(|d| d.join(".cache").join("s3sync")))
 }
 
 fn parse_bool(name: &str, value: &str, problems: &mut Problems) -> Option<bool> {

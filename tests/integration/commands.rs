@@ -98,6 +98,7 @@ fn policy_derives_actions_from_the_config() {
         serde_json::json!([
             "s3:GetObject",
             "s3:PutObject",
+            "s3:AbortMultipartUpload",
             "s3:PutObjectAcl",
             "s3:DeleteObject"
         ])
@@ -112,7 +113,7 @@ fn policy_derives_actions_from_the_config() {
     assert_eq!(docs.len(), 2);
     assert_eq!(
         docs[0]["Statement"][1]["Action"],
-        serde_json::json!(["s3:GetObject", "s3:PutObject"])
+        serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"])
     );
     assert_eq!(docs[1]["Statement"][0]["Principal"], "*");
     assert_eq!(
