@@ -279,6 +279,9 @@ async fn sync_command(
         delete_foreign: args.delete_foreign,
     };
     let prepared = sync::prepare(&settings, &store, &options, &observer).await?;
+    if ui.verbose > 0 {
+        ui.info(&format!("timings: {}", prepared.timings));
+    }
     let plan = &prepared.plan;
     if mode != Mode::Push {
         // A preview always shows the plan; a guard that would refuse the

@@ -394,13 +394,16 @@ pub async fn apply(
         pending.extend(keys_of(plan, &changing));
         pending.extend(keys_of(plan, &deletes));
         let intent = Intent::new(pending);
-        let written = record
+        match record
             .write_intent(&intent, base.record.intent_etag.as_deref())
-            .await;
-        if written {
-            settled = Some(intent.id);
+            .await
+        {
+            Some(etag) => {
+                settled = Some(etag);
+                true
+            }
+            None => false,
         }
-        written
     };
     if intent_ok {
         for phase in [&first, &last] {
@@ -517,33 +520,27 @@ impl Record<'_> {
     /// plan was made (`etag`; `None`: there was none). Two pushes that
     /// planned against the same record cannot both pass: the loser stops
     /// here, before changing anything.
-    async fn write_intent(&mut self, intent: &Intent, etag: Option<&str>) -> bool {
+    /// Returns the new intent's ETag; `None` (with `self.error` set) when it
+    /// was not written.
+    async fn write_intent(&mut self, intent: &Intent, etag: Option<&str>) -> Option<String> {
         let key = intent_key(self.key);
         let condition = etag.map_or(Condition::Absent, |e| Condition::Matches(e.to_string()));
-        let upload = Upload::from_bytes(
-            &key,
-            intent.to_json(),
-            Headers {
-                content_type: "application/json".into(),
-                cache_control: Some("no-store".into()),
-                ..Headers::default()
-            },
-        );
+        let upload = Upload::from_bytes(&key, intent.to_stored(), record_headers());
         match self.store.put(upload, condition).await {
-            Ok(_) => true,
+            Ok(etag) => Some(etag),
             Err(e) if e.kind == ErrorKind::PreconditionFailed => {
                 self.error = Some(format!(
                     "concurrent push: another push wrote the intent record {}/{key} first; this push changed nothing. Rerun it",
                     self.store.describe(),
                 ));
-                false
+                None
             }
             Err(e) => {
                 self.error = Some(format!(
                     "the intent record {}/{key} was not written, so nothing was changed: {e}",
                     self.store.describe()
                 ));
-                false
+                None
             }
         }
     }
@@ -649,16 +646,17 @@ impl Record<'_> {
 }
 
 fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
-    Upload::from_bytes(
-        key,
-        manifest.to_stored(),
-        Headers {
-            content_type: "application/json".into(),
-            content_encoding: Some("gzip".into()),
-            cache_control: Some("no-store".into()),
-            ..Headers::default()
-        },
-    )
+    Upload::from_bytes(key, manifest.to_stored(), record_headers())
+}
+
+/// The manifest and the intent: gzip JSON, private, never cached.
+fn record_headers() -> Headers {
+    Headers {
+        content_type: "application/json".into(),
+        content_encoding: Some("gzip".into()),
+        cache_control: Some("no-store".into()),
+        ..Headers::default()
+    }
 }
 
 #[cfg(test)]

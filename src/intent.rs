@@ -1,13 +1,14 @@
 //! The intent record: before a push changes anything it writes the keys it
 //! is about to upload, update or delete as a small object beside the
-//! manifest (`<manifest>.intent`). Its final manifest names that intent as
-//! settled. A push killed in between leaves an intent the manifest has not
-//! settled, and whoever reads the bucket next treats those keys as pending
-//! (s3sync's, content unknown), so the record never claims bytes the bucket
-//! may not hold.
+//! manifest (`<manifest>.intent`, gzip JSON). Its final manifest names that
+//! intent's ETag as `settled`. A push killed in between leaves an intent the
+//! manifest has not settled, and whoever reads the bucket next treats those
+//! keys as pending (s3sync's, content unknown), so the record never claims
+//! bytes the bucket may not hold.
 //!
 //! This keeps the whole manifest written once per push: the intent carries
-//! only the keys, not a second copy of every entry.
+//! only the keys, not a second copy of every entry. Readers fetch it with
+//! `If-None-Match: <settled>`, so a settled intent costs no body.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +22,7 @@ pub const INTENT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     pub version: u32,
-    /// Unique per push; the manifest's `settled` names the last intent it
-    /// accounts for.
+    /// Unique per push, so every intent object has its own ETag.
     pub id: String,
     /// Keys whose state is unknown until this push records its result.
     pub pending: BTreeSet<String>,
@@ -37,13 +37,16 @@ impl Intent {
         }
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("intent serialises")
+    /// Compact JSON, gzip-compressed (an initial push names every key).
+    pub fn to_stored(&self) -> Vec<u8> {
+        crate::manifest::gzip_json(self)
     }
 
-    pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
+    /// Read a stored intent: gzip-compressed or plain JSON.
+    pub fn from_stored(bytes: &[u8]) -> Result<Self, ManifestError> {
+        let json = crate::manifest::gunzip_if_gzip(bytes)?;
         let intent: Self =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+            serde_json::from_slice(&json).map_err(|e| ManifestError::Malformed(e.to_string()))?;
         if intent.version > INTENT_VERSION {
             return Err(ManifestError::TooNew(intent.version));
         }
@@ -76,6 +79,7 @@ fn fresh_id() -> String {
 pub struct RemoteRecord {
     pub manifest: Option<Manifest>,
     pub manifest_etag: Option<String>,
+    /// The intent's content; not read when it is the settled one.
     pub intent: Option<Intent>,
     pub intent_etag: Option<String>,
 }
@@ -85,7 +89,7 @@ impl RemoteRecord {
     pub fn unsettled(&self) -> Option<&Intent> {
         let intent = self.intent.as_ref()?;
         let settled = self.manifest.as_ref().and_then(|m| m.settled.as_deref());
-        (settled != Some(intent.id.as_str())).then_some(intent)
+        (self.intent_etag.as_deref() != settled).then_some(intent)
     }
 
     /// What the bucket is known to hold: the manifest with an unsettled
@@ -109,10 +113,11 @@ impl RemoteRecord {
     /// intent of its own: an unsettled intent is folded into it, otherwise
     /// the stored one carries over.
     pub fn settled(&self) -> Option<String> {
-        self.unsettled().map_or_else(
-            || self.manifest.as_ref().and_then(|m| m.settled.clone()),
-            |i| Some(i.id.clone()),
-        )
+        if self.unsettled().is_some() {
+            self.intent_etag.clone()
+        } else {
+            self.manifest.as_ref().and_then(|m| m.settled.clone())
+        }
     }
 }
 
@@ -154,7 +159,8 @@ mod tests {
                 &["static/a.css", "static/b.css"],
                 Some("old"),
             )),
-            intent: Some(intent("new", &["static/b.css", "static/c.css"])),
+            intent: Some(intent("i2", &["static/b.css", "static/c.css"])),
+            intent_etag: Some("new".into()),
             ..RemoteRecord::default()
         };
         let m = record.effective("static").unwrap();
@@ -171,17 +177,26 @@ mod tests {
         let manifest = manifest_with(&["static/a.css"], Some("done"));
         let record = RemoteRecord {
             manifest: Some(manifest.clone()),
-            intent: Some(intent("done", &["static/a.css"])),
+            intent: Some(intent("i1", &["static/a.css"])),
+            intent_etag: Some("done".into()),
             ..RemoteRecord::default()
         };
-        assert_eq!(record.effective("static"), Some(manifest));
+        assert_eq!(record.effective("static"), Some(manifest.clone()));
         assert_eq!(record.settled().as_deref(), Some("done"));
+        // Read with If-None-Match: the store said "unchanged", no content.
+        let unread = RemoteRecord {
+            intent: None,
+            ..record
+        };
+        assert_eq!(unread.effective("static"), Some(manifest));
+        assert_eq!(unread.settled().as_deref(), Some("done"));
     }
 
     #[test]
     fn an_intent_without_a_manifest_is_all_pending() {
         let record = RemoteRecord {
             intent: Some(intent("first", &["static/a.css"])),
+            intent_etag: Some("e1".into()),
             ..RemoteRecord::default()
         };
         let m = record.effective("static").unwrap();
@@ -191,13 +206,14 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_unique_and_the_json_round_trips() {
+    fn ids_are_unique_and_the_stored_form_round_trips() {
         let a = Intent::new(BTreeSet::from(["k".to_string()]));
         let b = Intent::new(BTreeSet::new());
         assert_ne!(a.id, b.id);
-        assert_eq!(Intent::from_json(&a.to_json()).unwrap(), a);
-        let err = Intent::from_json(br#"{"version":9,"id":"x","pending":[]}"#).unwrap_err();
+        assert_ne!(a.to_stored(), b.to_stored(), "so their ETags differ");
+        assert_eq!(Intent::from_stored(&a.to_stored()).unwrap(), a);
+        let err = Intent::from_stored(br#"{"version":9,"id":"x","pending":[]}"#).unwrap_err();
         assert!(err.to_string().contains("upgrade s3sync"), "{err}");
-        assert!(Intent::from_json(b"{").is_err());
+        assert!(Intent::from_stored(b"{").is_err());
     }
 }

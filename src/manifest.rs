@@ -162,27 +162,12 @@ impl Manifest {
     /// (deterministically), sent with `Content-Encoding: gzip`. A manifest
     /// of 9,240 entries is about 4 MB as text and a tenth of that stored.
     pub fn to_stored(&self) -> Vec<u8> {
-        use std::io::Write;
-        let json = serde_json::to_vec(self).expect("manifest serialises");
-        let mut gz = flate2::GzBuilder::new()
-            .mtime(0)
-            .operating_system(255)
-            .write(Vec::new(), flate2::Compression::new(6));
-        gz.write_all(&json).expect("writing to memory");
-        gz.finish().expect("writing to memory")
+        gzip_json(self)
     }
 
     /// Read a stored manifest: gzip-compressed or plain JSON.
     pub fn from_stored(bytes: &[u8]) -> Result<Self, ManifestError> {
-        use std::io::Read;
-        if bytes.starts_with(&[0x1f, 0x8b]) {
-            let mut json = Vec::new();
-            flate2::read::GzDecoder::new(bytes)
-                .read_to_end(&mut json)
-                .map_err(|e| ManifestError::Malformed(format!("bad gzip: {e}")))?;
-            return Self::from_json(&json);
-        }
-        Self::from_json(bytes)
+        Self::from_json(&gunzip_if_gzip(bytes)?)
     }
 
     pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
@@ -197,6 +182,32 @@ impl Manifest {
         }
         serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))
     }
+}
+
+/// Compact JSON, gzip-compressed deterministically: the stored form of the
+/// record objects (the manifest and the intent).
+pub fn gzip_json(value: &impl Serialize) -> Vec<u8> {
+    use std::io::Write;
+    let json = serde_json::to_vec(value).expect("record serialises");
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::new(6));
+    gz.write_all(&json).expect("writing to memory");
+    gz.finish().expect("writing to memory")
+}
+
+/// The JSON of a stored record object, gzip-compressed or not.
+pub fn gunzip_if_gzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ManifestError> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes.into());
+    }
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut json)
+        .map_err(|e| ManifestError::Malformed(format!("bad gzip: {e}")))?;
+    Ok(json.into())
 }
 
 #[cfg(test)]

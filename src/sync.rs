@@ -17,7 +17,7 @@ use crate::plan::{self, Action, Plan, PlanOptions, RemoteObject, RemoteState};
 use crate::progress::{Event, Observer};
 use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
-use crate::store::{SharedStore, StoreError};
+use crate::store::{Read, SharedStore, StoreError};
 
 /// Gzip output larger than this is spooled to a temporary file.
 const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
@@ -38,6 +38,29 @@ pub struct Prepared {
     pub record: RemoteRecord,
     pub plan: Plan,
     pub target: String,
+    pub timings: Timings,
+}
+
+/// How long each stage of `prepare` took (shown with `-v`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Walk, hash (or hash cache) and rules.
+    pub local: std::time::Duration,
+    /// Reading the record (and listing, when needed).
+    pub remote: std::time::Duration,
+    pub plan: std::time::Duration,
+}
+
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "local tree {:.3} s, remote record {:.3} s, plan {:.3} s",
+            self.local.as_secs_f64(),
+            self.remote.as_secs_f64(),
+            self.plan.as_secs_f64()
+        )
+    }
 }
 
 /// Open the configured target.
@@ -61,25 +84,28 @@ fn list_prefix(settings: &Settings) -> String {
     }
 }
 
-/// Read one record object (the manifest or the intent) and parse it. An
-/// unreadable one stops the push unless `--verify` rebuilds the record from
-/// a listing anyway.
+/// Read one record object (the manifest or the intent) unless it still has
+/// the ETag `unless`, and parse it. An unreadable one stops the push unless
+/// `--verify` rebuilds the record from a listing anyway. Returns the content
+/// (`None`: missing, unchanged or ignored) and the ETag.
 async fn read_record_object<T>(
     store: &SharedStore,
     key: &str,
+    unless: Option<&str>,
     what: &str,
     parse: fn(&[u8]) -> Result<T, crate::manifest::ManifestError>,
     options: &SyncOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<(Option<T>, Option<String>)> {
     let target = store.describe();
-    let fetched = store
-        .get(key)
+    let read = store
+        .get_unless(key, unless)
         .await
         .with_context(|| format!("reading the remote {what} {target}/{key}"))?;
-    match fetched {
-        None => Ok((None, None)),
-        Some(f) => match parse(&f.bytes) {
+    match read {
+        Read::Missing => Ok((None, None)),
+        Read::Unchanged => Ok((None, unless.map(str::to_string))),
+        Read::Fetched(f) => match parse(&f.bytes) {
             Ok(m) => Ok((Some(m), Some(f.etag))),
             Err(e) if options.verify => {
                 observer.event(Event::Warning(&format!(
@@ -92,7 +118,8 @@ async fn read_record_object<T>(
     }
 }
 
-/// Read the remote record: the manifest and the intent object, in parallel.
+/// Read the remote record: the manifest, then the intent object unless it
+/// is the one the manifest settled (then it costs a request, no body).
 pub async fn read_record(
     store: &SharedStore,
     settings: &Settings,
@@ -100,27 +127,27 @@ pub async fn read_record(
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<RemoteRecord> {
     let key = local::manifest_key(settings);
-    let intent_key = intent::intent_key(&key);
-    let (manifest, intent) = tokio::join!(
-        read_record_object(
-            store,
-            &key,
-            "manifest",
-            Manifest::from_stored,
-            options,
-            observer
-        ),
-        read_record_object(
-            store,
-            &intent_key,
-            "intent record",
-            Intent::from_json,
-            options,
-            observer
-        ),
-    );
-    let (manifest, manifest_etag) = manifest?;
-    let (intent, intent_etag) = intent?;
+    let (manifest, manifest_etag) = read_record_object(
+        store,
+        &key,
+        None,
+        "manifest",
+        Manifest::from_stored,
+        options,
+        observer,
+    )
+    .await?;
+    let settled = manifest.as_ref().and_then(|m| m.settled.clone());
+    let (intent, intent_etag) = read_record_object(
+        store,
+        &intent::intent_key(&key),
+        settled.as_deref(),
+        "intent record",
+        Intent::from_stored,
+        options,
+        observer,
+    )
+    .await?;
     Ok(RemoteRecord {
         manifest,
         manifest_etag,
@@ -244,13 +271,16 @@ pub async fn prepare(
     options: &SyncOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<Prepared> {
+    let started = std::time::Instant::now();
     let build_settings = settings.clone();
     let build_observer = observer.clone();
     let tree = tokio::task::spawn_blocking(move || local::build(&build_settings, &build_observer))
         .await
         .expect("scan task panicked")?;
+    let local_done = std::time::Instant::now();
     let (remote, record, local_etags) =
         read_remote(store, settings, &tree, options, observer).await?;
+    let remote_done = std::time::Instant::now();
     let plan = plan::plan(
         &tree.manifest,
         &local_etags,
@@ -263,7 +293,13 @@ pub async fn prepare(
             key_prefix: list_prefix(settings),
         },
     );
+    let timings = Timings {
+        local: local_done - started,
+        remote: remote_done - local_done,
+        plan: remote_done.elapsed(),
+    };
     Ok(Prepared {
+        timings,
         tree,
         remote,
         record,

@@ -78,6 +78,15 @@ pub struct Fetched {
     pub etag: String,
 }
 
+/// The answer to a read that is skipped when the object is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Read {
+    Missing,
+    /// The object still has the ETag the reader named: no body was sent.
+    Unchanged,
+    Fetched(Fetched),
+}
+
 /// One object in a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -136,6 +145,16 @@ pub trait Store: Send + Sync {
 
     /// Read a small object whole; `None` when it does not exist.
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError>;
+
+    /// Read a small object unless it still has `etag` (`If-None-Match`, so
+    /// an unchanged object costs a request but no body).
+    async fn get_unless(&self, key: &str, etag: Option<&str>) -> Result<Read, StoreError> {
+        Ok(match self.get(key).await? {
+            None => Read::Missing,
+            Some(f) if Some(f.etag.as_str()) == etag => Read::Unchanged,
+            Some(f) => Read::Fetched(f),
+        })
+    }
 
     /// Write an object; returns its new (unquoted) ETag.
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError>;

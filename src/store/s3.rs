@@ -22,7 +22,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use tokio::task::JoinSet;
 
-use super::{Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload};
+use super::{Body, Condition, ErrorKind, Fetched, Listed, Read, Store, StoreError, Upload};
 use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
 use crate::manifest::Headers;
 
@@ -456,11 +456,19 @@ impl Store for S3Store {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
+        Ok(match self.get_unless(key, None).await? {
+            Read::Fetched(f) => Some(f),
+            Read::Missing | Read::Unchanged => None,
+        })
+    }
+
+    async fn get_unless(&self, key: &str, etag: Option<&str>) -> Result<Read, StoreError> {
         let result = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_if_none_match(etag.map(|e| format!("\"{e}\"")))
             .send()
             .await;
         let out = match result {
@@ -470,7 +478,10 @@ impl Store for S3Store {
                     aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
                 ) =>
             {
-                return Ok(None);
+                return Ok(Read::Missing);
+            }
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 304) => {
+                return Ok(Read::Unchanged);
             }
             Err(e) => return Err(self.error("s3:GetObject", &self.resource(key), &e)),
         };
@@ -481,7 +492,7 @@ impl Store for S3Store {
                 format!("reading s3://{}/{key} failed: {e}", self.bucket),
             )
         })?;
-        Ok(Some(Fetched {
+        Ok(Read::Fetched(Fetched {
             bytes: bytes.into_bytes().to_vec(),
             etag,
         }))

@@ -99,8 +99,9 @@ pub async fn all_keys(s3: &S3) -> Vec<String> {
 
 /// Whatever the bucket holds, everything the record claims is there with
 /// the recorded ETag (the invariant after any failure or kill). The record
-/// is the manifest with the keys of an intent it has not settled (a push
-/// that stopped early) taken out of its entries.
+/// is the manifest with the keys of an intent it has not settled (its ETag is
+/// not the manifest's `settled`: a push that stopped early) taken out of its
+/// entries.
 pub async fn assert_manifest_true(s3: &S3) {
     let keys = all_keys(s3).await;
     if !keys.contains(&MANIFEST.to_string()) {
@@ -109,9 +110,9 @@ pub async fn assert_manifest_true(s3: &S3) {
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
     if keys.contains(&INTENT.to_string()) {
-        let intent: serde_json::Value =
-            serde_json::from_slice(&s3.get(INTENT).await.decoded()).unwrap();
-        if manifest["settled"] != intent["id"] {
+        let object = s3.get(INTENT).await;
+        let intent: serde_json::Value = serde_json::from_slice(&object.decoded()).unwrap();
+        if manifest["settled"].as_str() != Some(object.etag.as_str()) {
             let entries = manifest["entries"].as_object_mut().unwrap();
             for key in intent["pending"].as_array().unwrap() {
                 entries.remove(key.as_str().unwrap());

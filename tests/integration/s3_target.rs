@@ -147,7 +147,13 @@ async fn repush_and_fresh_checkout_send_nothing_and_only_read_the_record() {
         "GET .s3sync-manifest.json",
         "GET .s3sync-manifest.json.intent",
     ];
-    assert_eq!(record_gets(&proxy.take()), reads, "only the record is read");
+    let seen = proxy.take();
+    assert_eq!(record_gets(&seen), reads, "only the record is read");
+    assert!(
+        seen.iter()
+            .any(|r| r.path.ends_with(".intent") && r.header("if-none-match").is_some()),
+        "the settled intent is read conditionally (no body)"
+    );
 
     // Fresh checkout: same bytes, new mtimes.
     std::fs::rename(sb.path("site"), sb.path("old")).unwrap();
