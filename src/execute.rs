@@ -511,7 +511,7 @@ struct Record<'a> {
     /// ETag of the manifest now in the bucket, for `If-Match`.
     etag: Option<String>,
     /// What the manifest in the bucket says now.
-    stored: Option<Manifest>,
+    stored: Option<Arc<Manifest>>,
     error: Option<String>,
 }
 
@@ -577,7 +577,7 @@ impl Record<'_> {
         {
             Ok(etag) => {
                 self.etag = Some(etag);
-                self.stored = Some(manifest.clone());
+                self.stored = Some(Arc::new(manifest.clone()));
                 return true;
             }
             Err(e) if e.kind != ErrorKind::PreconditionFailed => {
@@ -634,7 +634,7 @@ impl Record<'_> {
             {
                 Ok(etag) => {
                     self.etag = Some(etag);
-                    self.stored = Some(merged);
+                    self.stored = Some(Arc::new(merged));
                     return Ok(());
                 }
                 Err(e) if e.kind == ErrorKind::PreconditionFailed => {}

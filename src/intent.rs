@@ -11,6 +11,7 @@
 //! `If-None-Match: <settled>`, so a settled intent costs no body.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ fn fresh_id() -> String {
 /// each with its ETag (for conditional writes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RemoteRecord {
-    pub manifest: Option<Manifest>,
+    pub manifest: Option<Arc<Manifest>>,
     pub manifest_etag: Option<String>,
     /// The intent's content; not read when it is the settled one.
     pub intent: Option<Intent>,
@@ -94,19 +95,21 @@ impl RemoteRecord {
 
     /// What the bucket is known to hold: the manifest with an unsettled
     /// intent's keys moved to pending. `None` when neither exists.
-    pub fn effective(&self, prefix: &str) -> Option<Manifest> {
+    /// The manifest is shared, not copied, when no intent changes it.
+    pub fn effective(&self, prefix: &str) -> Option<Arc<Manifest>> {
         let Some(intent) = self.unsettled() else {
             return self.manifest.clone();
         };
         let mut m = self
             .manifest
-            .clone()
+            .as_deref()
+            .cloned()
             .unwrap_or_else(|| Manifest::new(prefix));
         for key in &intent.pending {
             m.entries.remove(key);
             m.pending.insert(key.clone());
         }
-        Some(m)
+        Some(Arc::new(m))
     }
 
     /// The `settled` a manifest written now carries when this push wrote no
@@ -155,10 +158,10 @@ mod tests {
     #[test]
     fn an_unsettled_intent_makes_its_keys_pending() {
         let record = RemoteRecord {
-            manifest: Some(manifest_with(
+            manifest: Some(Arc::new(manifest_with(
                 &["static/a.css", "static/b.css"],
                 Some("old"),
-            )),
+            ))),
             intent: Some(intent("i2", &["static/b.css", "static/c.css"])),
             intent_etag: Some("new".into()),
             ..RemoteRecord::default()
@@ -176,19 +179,19 @@ mod tests {
     fn a_settled_intent_changes_nothing() {
         let manifest = manifest_with(&["static/a.css"], Some("done"));
         let record = RemoteRecord {
-            manifest: Some(manifest.clone()),
+            manifest: Some(Arc::new(manifest.clone())),
             intent: Some(intent("i1", &["static/a.css"])),
             intent_etag: Some("done".into()),
             ..RemoteRecord::default()
         };
-        assert_eq!(record.effective("static"), Some(manifest.clone()));
+        assert_eq!(record.effective("static").as_deref(), Some(&manifest));
         assert_eq!(record.settled().as_deref(), Some("done"));
         // Read with If-None-Match: the store said "unchanged", no content.
         let unread = RemoteRecord {
             intent: None,
             ..record
         };
-        assert_eq!(unread.effective("static"), Some(manifest));
+        assert_eq!(unread.effective("static").as_deref(), Some(&manifest));
         assert_eq!(unread.settled().as_deref(), Some("done"));
     }
 

@@ -164,6 +164,10 @@ fn hash_with_cache(
         })
         .collect();
     let misses: Vec<usize> = (0..files.len()).filter(|&i| out[i].is_none()).collect();
+    if misses.is_empty() && cache.len() == files.len() {
+        // Every file hit and nothing else is cached: the cache is current.
+        return out.into_iter().flatten().collect();
+    }
     let paths: Vec<&PathBuf> = misses.iter().map(|&i| &files[i].abs).collect();
     let hashed = hash::hash_all(&paths, hash::default_threads(), &on_bytes);
     for (i, h) in misses.into_iter().zip(hashed) {

@@ -3,6 +3,7 @@
 //! and `--json` all render this one value. Modification times are never
 //! evidence: only SHA-256, size, ETags and headers are compared.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -63,7 +64,8 @@ pub struct RemoteObject {
 /// (`--verify`, or no manifest yet).
 #[derive(Debug, Clone, Default)]
 pub struct RemoteState {
-    pub manifest: Option<Manifest>,
+    /// Shared with the record as read (no copy of a large manifest).
+    pub manifest: Option<std::sync::Arc<Manifest>>,
     pub listing: Option<BTreeMap<String, RemoteObject>>,
 }
 
@@ -89,11 +91,13 @@ pub struct Step {
     /// Source path (for deletes, the path the manifest recorded).
     pub path: Option<String>,
     pub action: Action,
-    pub reason: String,
+    /// Why, for people (most reasons are fixed text: no allocation).
+    pub reason: Cow<'static, str>,
     /// What the bucket should hold afterwards (None for deletes).
     pub local: Option<Entry>,
     /// The manifest entry that is true of the bucket *now* for this key, so a
-    /// failed step leaves an exact record.
+    /// failed step leaves an exact record. `None` for unchanged keys (their
+    /// record is `local` with `remote_etag`).
     pub recorded: Option<Entry>,
     /// ETag of the object the step replaces or re-headers, if known.
     pub remote_etag: Option<String>,
@@ -153,7 +157,7 @@ fn plan_local(
     listing_present: bool,
     local_etag: Option<&String>,
     force: bool,
-) -> (Action, String, Option<Entry>, Option<String>) {
+) -> (Action, Cow<'static, str>, Option<Entry>, Option<String>) {
     if let Some(old) = trusted {
         let etag = old.etag.clone().or_else(|| listed.map(|o| o.etag.clone()));
         let recorded = Some(old.clone());
@@ -161,18 +165,23 @@ fn plan_local(
             return (Action::Changed, "--force: re-upload".into(), recorded, etag);
         }
         if !local.same_content(old) {
-            return (Action::Changed, content_reason(local, old), recorded, etag);
+            return (
+                Action::Changed,
+                content_reason(local, old).into(),
+                recorded,
+                etag,
+            );
         }
         let diffs = local.headers.differences(&old.headers, true);
         if diffs.is_empty() {
             return (
                 Action::Unchanged,
                 "same SHA-256 and headers as recorded".into(),
-                recorded,
+                None,
                 etag,
             );
         }
-        return (Action::Headers, diffs.join("; "), recorded, etag);
+        return (Action::Headers, diffs.join("; ").into(), recorded, etag);
     }
     if let Some(obj) = listed {
         let drift = if manifest_entry.is_some() {
@@ -189,7 +198,8 @@ fn plan_local(
                 Action::Changed,
                 format!(
                     "{drift}bucket object was uploaded in parts; its ETag cannot prove the bytes"
-                ),
+                )
+                .into(),
                 None,
                 etag,
             );
@@ -201,7 +211,8 @@ fn plan_local(
                     "{drift}bucket object differs (ETag {} ≠ {})",
                     short(&obj.etag),
                     local_etag.map_or("?", |e| short(e))
-                ),
+                )
+                .into(),
                 None,
                 etag,
             );
@@ -212,18 +223,16 @@ fn plan_local(
             .map(|h| local.headers.differences(h, false))
             .unwrap_or_default();
         if diffs.is_empty() {
-            let mut same = local.clone();
-            same.etag = Some(obj.etag.clone());
             return (
                 Action::Unchanged,
-                format!("{drift}bucket object has the same bytes (ETag) and headers"),
-                Some(same),
+                format!("{drift}bucket object has the same bytes (ETag) and headers").into(),
+                None,
                 etag,
             );
         }
         return (
             Action::Headers,
-            format!("{drift}{}", diffs.join("; ")),
+            format!("{drift}{}", diffs.join("; ")).into(),
             None,
             etag,
         );
@@ -251,6 +260,7 @@ pub fn plan(
     let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
     let pending = remote.manifest.as_ref().map_or(&no_pending, |m| &m.pending);
     let listing = remote.listing.as_ref();
+    let intent_key = crate::intent::intent_key(&options.manifest_key);
     let keys: BTreeSet<&String> = local
         .entries
         .keys()
@@ -258,12 +268,11 @@ pub fn plan(
         .chain(pending)
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
         .filter(|k| {
-            **k != options.manifest_key
-                && **k != crate::intent::intent_key(&options.manifest_key)
-                && k.starts_with(&options.key_prefix)
+            **k != options.manifest_key && **k != intent_key && k.starts_with(&options.key_prefix)
         })
         .collect();
     let mut out = Plan::default();
+    out.steps.reserve(keys.len());
     for key in keys {
         let m = manifest.get(key);
         let o = listing.and_then(|l| l.get(key));
@@ -377,20 +386,18 @@ pub fn manifest_after(
         let key = &step.key;
         match (step.action, landed) {
             (Action::Unchanged, _) => {
-                if let Some(r) = &step.recorded {
-                    let local = step
-                        .local
-                        .clone()
-                        .expect("unchanged steps have a local entry");
-                    out.entries.insert(
-                        key.clone(),
-                        Entry {
-                            etag: r.etag.clone(),
-                            ..local
-                        },
-                    );
-                    out.pending.remove(key);
-                }
+                let local = step
+                    .local
+                    .clone()
+                    .expect("unchanged steps have a local entry");
+                out.entries.insert(
+                    key.clone(),
+                    Entry {
+                        etag: step.remote_etag.clone(),
+                        ..local
+                    },
+                );
+                out.pending.remove(key);
             }
             (_, Landed::Maybe) => {
                 out.entries.remove(key);

@@ -16,6 +16,10 @@ fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
     }
 }
 
+fn remote(entries: &[(&str, Entry)]) -> std::sync::Arc<Manifest> {
+    std::sync::Arc::new(manifest(entries))
+}
+
 fn manifest(entries: &[(&str, Entry)]) -> Manifest {
     let mut m = Manifest::new("p");
     for (k, e) in entries {
@@ -58,7 +62,7 @@ fn table_against_a_remote_manifest() {
         ("p/d.css", entry("d.css", "dddd", 4, "max-age=60")),
     ]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/a.css", with_etag(a, "ea")),
             ("p/b.css", with_etag(b, "eb")),
             ("p/c.css", with_etag(c, "ec")),
@@ -94,7 +98,7 @@ fn table_against_a_remote_manifest() {
 fn deletes_only_when_asked_and_only_for_recorded_keys() {
     let local = manifest(&[("p/a.css", entry("a.css", "aaaa", 1, "x"))]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/a.css", entry("a.css", "aaaa", 1, "x")),
             ("p/old.css", entry("old.css", "oooo", 1, "x")),
         ])),
@@ -211,7 +215,7 @@ fn verify_catches_drift_and_missing_objects() {
         ("p/b.css", entry("b.css", "bbbb", 1, "x")),
     ]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/a.css", with_etag(a, "recorded")),
             ("p/b.css", with_etag(entry("b.css", "bbbb", 1, "x"), "eb")),
             ("p/c.css", with_etag(entry("c.css", "cccc", 1, "x"), "ec")),
@@ -239,7 +243,7 @@ fn verify_catches_drift_and_missing_objects() {
     // If both uploads fail, the manifest no longer claims either object.
     let after = manifest_after(
         "p",
-        remote.manifest.as_ref(),
+        remote.manifest.as_deref(),
         &plan,
         &[Landed::No, Landed::No],
     );
@@ -252,7 +256,7 @@ fn mtimes_play_no_part_and_force_reuploads() {
     let a = entry("a.css", "aaaa", 1, "x");
     let local = manifest(&[("p/a.css", a.clone())]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[("p/a.css", with_etag(a, "e"))])),
+        manifest: Some(remote(&[("p/a.css", with_etag(a, "e"))])),
         listing: None,
     };
     assert!(!plan(&local, &BTreeMap::new(), &remote, &opts()).has_changes());
@@ -275,7 +279,7 @@ fn manifest_after_records_exactly_what_succeeded() {
         ("p/newfail.css", entry("newfail.css", "new", 1, "x")),
     ]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/ok.css", old("ok.css")),
             ("p/fail.css", old("fail.css")),
             ("p/del.css", old("del.css")),
@@ -303,7 +307,7 @@ fn manifest_after_records_exactly_what_succeeded() {
         Landed::No,
         Landed::Yes(Some("new-etag".to_string())),
     ];
-    let after = manifest_after("p", remote.manifest.as_ref(), &plan, &done);
+    let after = manifest_after("p", remote.manifest.as_deref(), &plan, &done);
     assert_eq!(
         after.entries.keys().collect::<Vec<_>>(),
         ["p/fail.css", "p/ok.css"]
@@ -321,7 +325,7 @@ fn keys_outside_the_prefix_are_never_planned() {
     // A manifest edited by hand (or another tool) names a key elsewhere.
     let local = manifest(&[("p/a.css", entry("a.css", "aaaa", 1, "x"))]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/a.css", entry("a.css", "aaaa", 1, "x")),
             ("other/index.html", entry("index.html", "iiii", 1, "x")),
             ("p-old/x.css", entry("x.css", "xxxx", 1, "x")),
@@ -346,7 +350,7 @@ fn steps_that_may_have_landed_are_pending_never_content() {
         ("p/b.css", entry("b.css", "new", 1, "x")),
     ]);
     let remote = RemoteState {
-        manifest: Some(manifest(&[
+        manifest: Some(remote(&[
             ("p/a.css", old("a.css")),
             ("p/gone.css", old("gone.css")),
         ])),
@@ -368,7 +372,7 @@ fn steps_that_may_have_landed_are_pending_never_content() {
     // Killed with everything in flight: nothing is claimed, all is owned.
     let after = manifest_after(
         "p",
-        remote.manifest.as_ref(),
+        remote.manifest.as_deref(),
         &plan,
         &[Landed::Maybe, Landed::Maybe, Landed::Maybe],
     );
@@ -382,7 +386,7 @@ fn steps_that_may_have_landed_are_pending_never_content() {
         &local,
         &BTreeMap::new(),
         &RemoteState {
-            manifest: Some(after),
+            manifest: Some(std::sync::Arc::new(after)),
             listing: None,
         },
         &delete,

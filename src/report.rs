@@ -322,7 +322,7 @@ mod tests {
             &local,
             &BTreeMap::new(),
             &RemoteState {
-                manifest: Some(remote),
+                manifest: Some(std::sync::Arc::new(remote)),
                 listing: None,
             },
             &PlanOptions {

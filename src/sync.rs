@@ -149,7 +149,7 @@ pub async fn read_record(
     )
     .await?;
     Ok(RemoteRecord {
-        manifest,
+        manifest: manifest.map(Arc::new),
         manifest_etag,
         intent,
         intent_etag,
@@ -346,7 +346,7 @@ pub async fn push(
         manifest_key: local::manifest_key(settings),
     };
     let base = Base {
-        manifest: prepared.remote.manifest.as_ref(),
+        manifest: prepared.remote.manifest.as_deref(),
         record: &prepared.record,
     };
     Ok(execute::apply(
