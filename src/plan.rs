@@ -93,12 +93,14 @@ pub struct Step {
     pub action: Action,
     /// Why, for people (most reasons are fixed text: no allocation).
     pub reason: Cow<'static, str>,
-    /// What the bucket should hold afterwards (None for deletes).
-    pub local: Option<Entry>,
+    /// What the bucket should hold afterwards. `None` for deletes, and for
+    /// keys unchanged from their manifest entry (that entry stays): a
+    /// 100,000-file plan does not copy 100,000 entries.
+    pub local: Option<Box<Entry>>,
     /// The manifest entry that is true of the bucket *now* for this key, so a
     /// failed step leaves an exact record. `None` for unchanged keys (their
     /// record is `local` with `remote_etag`).
-    pub recorded: Option<Entry>,
+    pub recorded: Option<Box<Entry>>,
     /// ETag of the object the step replaces or re-headers, if known.
     pub remote_etag: Option<String>,
 }
@@ -157,10 +159,15 @@ fn plan_local(
     listing_present: bool,
     local_etag: Option<&String>,
     force: bool,
-) -> (Action, Cow<'static, str>, Option<Entry>, Option<String>) {
+) -> (
+    Action,
+    Cow<'static, str>,
+    Option<Box<Entry>>,
+    Option<String>,
+) {
     if let Some(old) = trusted {
         let etag = old.etag.clone().or_else(|| listed.map(|o| o.etag.clone()));
-        let recorded = Some(old.clone());
+        let recorded = Some(Box::new(old.clone()));
         if force {
             return (Action::Changed, "--force: re-upload".into(), recorded, etag);
         }
@@ -290,12 +297,13 @@ pub fn plan(
                 local_etags.get(key),
                 options.force,
             );
+            let kept = action == Action::Unchanged && trusted.is_some();
             out.steps.push(Step {
                 key: key.clone(),
                 path: Some(l.path.clone()),
                 action,
                 reason,
-                local: Some(l.clone()),
+                local: (!kept).then(|| Box::new(l.clone())),
                 recorded,
                 remote_etag,
             });
@@ -309,7 +317,7 @@ pub fn plan(
                     action: Action::Delete,
                     reason: "not in the source".into(),
                     local: None,
-                    recorded: trusted.cloned(),
+                    recorded: trusted.cloned().map(Box::new),
                     remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
                 });
             } else {
@@ -386,17 +394,28 @@ pub fn manifest_after(
         let key = &step.key;
         match (step.action, landed) {
             (Action::Unchanged, _) => {
-                let local = step
-                    .local
-                    .clone()
-                    .expect("unchanged steps have a local entry");
-                out.entries.insert(
-                    key.clone(),
-                    Entry {
-                        etag: step.remote_etag.clone(),
-                        ..local
-                    },
-                );
+                match (&step.local, out.entries.get_mut(key)) {
+                    // Unchanged from its manifest entry: keep it (learning
+                    // its ETag from a listing if it had none).
+                    (None, Some(kept)) => {
+                        if kept.etag.is_none() {
+                            kept.etag.clone_from(&step.remote_etag);
+                        }
+                    }
+                    // Not possible (such a step was planned from this entry);
+                    // leaving the key out would only cost a re-upload.
+                    (None, None) => {}
+                    // Proved unchanged by a listing: record it.
+                    (Some(local), _) => {
+                        out.entries.insert(
+                            key.clone(),
+                            Entry {
+                                etag: step.remote_etag.clone(),
+                                ..Entry::clone(local)
+                            },
+                        );
+                    }
+                }
                 out.pending.remove(key);
             }
             (_, Landed::Maybe) => {
@@ -409,19 +428,19 @@ pub fn manifest_after(
             }
             (Action::Delete, Landed::No) => {}
             (_, Landed::Yes(etag)) => {
-                let local = step.local.clone().expect("uploads have a local entry");
+                let local = step.local.as_deref().expect("uploads have a local entry");
                 out.entries.insert(
                     key.clone(),
                     Entry {
                         etag: etag.clone(),
-                        ..local
+                        ..local.clone()
                     },
                 );
                 out.pending.remove(key);
             }
             (_, Landed::No) => match &step.recorded {
                 Some(r) => {
-                    out.entries.insert(key.clone(), r.clone());
+                    out.entries.insert(key.clone(), Entry::clone(r));
                 }
                 None => {
                     out.entries.remove(key);

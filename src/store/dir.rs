@@ -89,6 +89,14 @@ impl DirStore {
 }
 
 /// Write bytes to `path` through a temporary file in the same folder.
+/// A new temporary file in `path`'s folder (created if needed), to be
+/// renamed over `path` once complete.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
+    let parent = path.parent().expect("object paths have a parent");
+    std::fs::create_dir_all(parent).map_err(|e| io_error("cannot create folder", parent, &e))?;
+    tempfile::NamedTempFile::new_in(parent).map_err(|e| io_error("cannot write in", parent, &e))
+}
+
 /// Write a body to a temporary file beside `path` (streamed, never whole in
 /// memory), returning it unpublished with its SHA-256, MD5 and size.
 async fn stage(
@@ -97,11 +105,7 @@ async fn stage(
 ) -> Result<(tempfile::NamedTempFile, crate::encode::Digests), StoreError> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let parent = path.parent().expect("object paths have a parent");
-        std::fs::create_dir_all(parent)
-            .map_err(|e| io_error("cannot create folder", parent, &e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(parent)
-            .map_err(|e| io_error("cannot write in", parent, &e))?;
+        let mut tmp = temp_beside(&path)?;
         let mut sha256 = sha2::Sha256::new();
         let mut md5 = Md5::new();
         let mut put = |chunk: &[u8]| {
@@ -133,11 +137,7 @@ async fn write_atomic(
 ) -> Result<(), StoreError> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let parent = path.parent().expect("object paths have a parent");
-        std::fs::create_dir_all(parent)
-            .map_err(|e| io_error("cannot create folder", parent, &e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(parent)
-            .map_err(|e| io_error("cannot write in", parent, &e))?;
+        let mut tmp = temp_beside(&path)?;
         std::io::Write::write_all(&mut tmp, bytes.as_ref())
             .map_err(|e| io_error("cannot write", &path, &e))?;
         tmp.persist(&path)
