@@ -635,14 +635,21 @@ fn large_bytes() -> Vec<u8> {
 
 const MULTIPART: &str = "[sync]\nmultipart_threshold = \"5MiB\"\nmultipart_chunksize = \"5MiB\"\n";
 
-#[tokio::test]
-async fn large_files_go_in_parallel_parts_with_checksums_and_read_back_exactly() {
-    let s3 = S3::new("multipart").await;
+/// A bucket behind a proxy and the test site plus `video.bin` (the large
+/// bytes, returned), with 5 MiB multipart settings.
+async fn with_large_file(hint: &str) -> (S3, Proxy, Sandbox, Vec<u8>) {
+    let s3 = S3::new(hint).await;
     let proxy = Proxy::start(&s3.endpoint);
     let sb = Sandbox::with_assets();
     let big = large_bytes();
     std::fs::write(sb.path("site/video.bin"), &big).unwrap();
     sb.config(&s3.config(&proxy.endpoint, MULTIPART));
+    (s3, proxy, sb, big)
+}
+
+#[tokio::test]
+async fn large_files_go_in_parallel_parts_with_checksums_and_read_back_exactly() {
+    let (s3, proxy, sb, big) = with_large_file("multipart").await;
     sb.run(&["push"]).expect(0);
 
     let object = s3.get("static/video.bin").await;
@@ -680,12 +687,7 @@ async fn large_files_go_in_parallel_parts_with_checksums_and_read_back_exactly()
 
 #[tokio::test]
 async fn a_failed_part_aborts_the_upload_and_the_rerun_converges() {
-    let s3 = S3::new("partfail").await;
-    let proxy = Proxy::start(&s3.endpoint);
-    let sb = Sandbox::with_assets();
-    let big = large_bytes();
-    std::fs::write(sb.path("site/video.bin"), &big).unwrap();
-    sb.config(&s3.config(&proxy.endpoint, MULTIPART));
+    let (s3, proxy, sb, big) = with_large_file("partfail").await;
     proxy.set_rule(Arc::new(|r: &Seen| {
         (r.method == "PUT" && r.query.contains("partNumber=2"))
             .then(|| s3_error(400, "InvalidRequest", "injected part failure"))
