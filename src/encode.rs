@@ -114,6 +114,32 @@ pub struct Digests {
     pub size: u64,
 }
 
+/// SHA-256, MD5 and size of bytes fed in pieces: what every streaming
+/// pass over an object's bytes computes (gzip spool, file digest, the
+/// directory target's copy).
+#[derive(Default)]
+pub struct Digester {
+    sha256: Sha256,
+    md5: Md5,
+    size: u64,
+}
+
+impl Digester {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.sha256.update(bytes);
+        self.md5.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    pub fn finish(self) -> Digests {
+        Digests {
+            sha256: self.sha256.finalize().into(),
+            md5: self.md5.finalize().into(),
+            size: self.size,
+        }
+    }
+}
+
 /// Where encoded bytes live until they are uploaded: memory for small
 /// results, a temporary file beyond `max_memory` so a large text file never
 /// sits whole in memory.
@@ -126,16 +152,12 @@ pub enum Spool {
 struct SpoolWriter {
     spool: Spool,
     max_memory: usize,
-    sha256: Sha256,
-    md5: Md5,
-    size: u64,
+    digests: Digester,
 }
 
 impl Write for SpoolWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.sha256.update(buf);
-        self.md5.update(buf);
-        self.size += buf.len() as u64;
+        self.digests.update(buf);
         match &mut self.spool {
             Spool::Memory(v) if v.len() + buf.len() > self.max_memory => {
                 let mut file = tempfile::NamedTempFile::new()?;
@@ -173,9 +195,7 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
     let writer = SpoolWriter {
         spool: Spool::Memory(Vec::new()),
         max_memory,
-        sha256: Sha256::new(),
-        md5: Md5::new(),
-        size: 0,
+        digests: Digester::default(),
     };
     let mut encoder = GzBuilder::new()
         .mtime(0)
@@ -190,32 +210,22 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
     Ok(Gzipped {
         spool: writer.spool,
         source_sha256: source_hash.finalize().into(),
-        digests: Digests {
-            sha256: writer.sha256.finalize().into(),
-            md5: writer.md5.finalize().into(),
-            size: writer.size,
-        },
+        digests: writer.digests.finish(),
     })
 }
 
 /// SHA-256 and MD5 of a file as stored unencoded.
 pub fn digest_file(path: &Path) -> io::Result<Digests> {
-    let mut sha256 = Sha256::new();
-    let mut md5 = Md5::new();
-    let size = crate::hash::for_each_chunk(
+    let mut digests = Digester::default();
+    crate::hash::for_each_chunk(
         &mut File::open(path)?,
         &mut crate::hash::chunk_buffer(),
         |chunk| {
-            sha256.update(chunk);
-            md5.update(chunk);
+            digests.update(chunk);
             Ok(())
         },
     )?;
-    Ok(Digests {
-        sha256: sha256.finalize().into(),
-        md5: md5.finalize().into(),
-        size,
-    })
+    Ok(digests.finish())
 }
 
 /// The digest of one part of a multipart upload.

@@ -94,6 +94,8 @@ pub struct ExecuteOptions {
     pub gzip_level: u32,
     pub max_memory: usize,
     pub checksum: ChecksumMode,
+    /// Files above this go in parts (see `store::s3`).
+    pub multipart_threshold: u64,
     pub order: GlobList,
     pub prefix: String,
     pub manifest_key: String,
@@ -186,7 +188,12 @@ fn prepare(
     // when the tree was hashed, so a file that changed since is refused.
     let mut sha256 = [0u8; 32];
     hex::decode_to_slice(&local.sha256, &mut sha256).map_err(|e| e.to_string())?;
-    let md5 = if options.checksum == ChecksumMode::WhenRequired {
+    // Content-MD5 of the whole file is only sent with a single PUT; above
+    // the multipart threshold each part carries its own (and the whole
+    // file's SHA-256 is checked there), so the file is not read twice.
+    let md5 = if options.checksum == ChecksumMode::WhenRequired
+        && local.size <= options.multipart_threshold
+    {
         let d = encode::digest_file(&source.abs).map_err(read_error)?;
         if d.sha256 != sha256 {
             return Err(changed());
@@ -524,7 +531,7 @@ impl Record<'_> {
     /// was not written.
     async fn write_intent(&mut self, intent: &Intent, etag: Option<&str>) -> Option<String> {
         let key = intent_key(self.key);
-        let condition = etag.map_or(Condition::Absent, |e| Condition::Matches(e.to_string()));
+        let condition = Condition::unchanged_since(etag);
         let upload = Upload::from_bytes(&key, intent.to_stored(), record_headers());
         match self.store.put(upload, condition).await {
             Ok(etag) => Some(etag),
@@ -566,10 +573,7 @@ impl Record<'_> {
     /// concurrent write, keep the other push's record minus the keys this
     /// push changed (their state is no longer known), and fail.
     async fn save(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
-        let condition = match &self.etag {
-            Some(etag) => Condition::Matches(etag.clone()),
-            None => Condition::Absent,
-        };
+        let condition = Condition::unchanged_since(self.etag.as_deref());
         match self
             .store
             .put(manifest_upload(self.key, manifest), condition)

@@ -341,6 +341,7 @@ pub async fn push(
         gzip_level: settings.gzip.level,
         max_memory: GZIP_MAX_MEMORY,
         checksum: settings.s3.checksum,
+        multipart_threshold: settings.s3.multipart.threshold,
         order,
         prefix: settings.prefix.clone(),
         manifest_key: local::manifest_key(settings),

@@ -664,26 +664,25 @@ fn resolve_retry(cfg: &FileConfig, problems: &mut Problems) -> RetryPolicy {
 }
 
 fn resolve_multipart(cfg: &FileConfig, problems: &mut Problems) -> Multipart {
+    use crate::config::file::Size;
     let sync = cfg.sync.as_ref();
-    let mut size = |what: &str, value: Option<&crate::config::file::Size>, default: u64| {
-        let parsed = match value {
+    let mut size = |what: &str, value: Option<&Size>, default: u64| {
+        let (parsed, shown) = match value {
             None => return default,
-            Some(crate::config::file::Size::Bytes(n)) => u64::try_from(*n).ok(),
-            Some(crate::config::file::Size::Text(t)) => parse_size::Config::new()
-                .with_binary()
-                .parse_size(t.trim())
-                .ok(),
+            Some(Size::Bytes(n)) => (u64::try_from(*n).ok(), n.to_string()),
+            Some(Size::Text(t)) => (
+                parse_size::Config::new()
+                    .with_binary()
+                    .parse_size(t.trim())
+                    .ok(),
+                format!("{t:?}"),
+            ),
         };
         match parsed {
             Some(n) if (MIN_PART..=MAX_PART).contains(&n) => n,
             _ => {
                 problems.0.push(format!(
-                    "[sync] {what} is {}: use a size from 5MiB to 5GiB, such as \"64MiB\" (S3 takes parts of at least 5 MiB and single uploads of at most 5 GiB)",
-                    match value {
-                        Some(crate::config::file::Size::Bytes(n)) => n.to_string(),
-                        Some(crate::config::file::Size::Text(t)) => format!("{t:?}"),
-                        None => String::new(),
-                    }
+                    "[sync] {what} is {shown}: use a size from 5MiB to 5GiB, such as \"64MiB\" (S3 takes parts of at least 5 MiB and single uploads of at most 5 GiB)"
                 ));
                 default
             }

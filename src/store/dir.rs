@@ -106,26 +106,19 @@ async fn stage(
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut tmp = temp_beside(&path)?;
-        let mut sha256 = sha2::Sha256::new();
-        let mut md5 = Md5::new();
+        let mut digests = crate::encode::Digester::default();
         let mut put = |chunk: &[u8]| {
-            sha256.update(chunk);
-            md5.update(chunk);
+            digests.update(chunk);
             std::io::Write::write_all(&mut tmp, chunk)
         };
-        let size = match &body {
-            Body::Bytes(b) => put(b).map(|()| b.len() as u64),
+        match &body {
+            Body::Bytes(b) => put(b),
             Body::File(src) => std::fs::File::open(src).and_then(|mut f| {
-                crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put)
+                crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put).map(drop)
             }),
         }
         .map_err(|e| io_error("cannot write", &path, &e))?;
-        let digests = crate::encode::Digests {
-            sha256: sha256.finalize().into(),
-            md5: md5.finalize().into(),
-            size,
-        };
-        Ok((tmp, digests))
+        Ok((tmp, digests.finish()))
     })
     .await
     .expect("write task panicked")

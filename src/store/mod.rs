@@ -60,6 +60,12 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// Only if the object is still the one read (`etag`), or still absent
+    /// when none was read.
+    pub fn unchanged_since(etag: Option<&str>) -> Self {
+        etag.map_or(Self::Absent, |e| Self::Matches(e.to_string()))
+    }
+
     /// Whether a write may proceed, given the ETag of the object now at the
     /// key (`None`: no object).
     pub fn holds(&self, current: Option<&str>) -> bool {
