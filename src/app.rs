@@ -39,12 +39,21 @@ pub fn run() -> Exit {
             return Exit::Error;
         }
     };
+    let verbose = cli.global.verbose > 0;
     match runtime.block_on(dispatch(cli)) {
         Ok(exit) => exit,
         Err(e) => {
-            eprintln!("error: {e}");
+            let escaped = |text: String| crate::escape::lines_for_terminal(&text).into_owned();
+            eprintln!("error: {}", escaped(e.to_string()));
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", escaped(cause.to_string()));
+            }
+            let detail = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::store::StoreError>())
+                .and_then(|s| s.detail.as_deref());
+            if let (true, Some(detail)) = (verbose, detail) {
+                eprintln!("  detail: {}", escaped(detail.to_string()));
             }
             Exit::Error
         }
@@ -86,13 +95,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "s3sync", &mut out);
-            Ui::new(global, true).out(&String::from_utf8_lossy(&out))?;
+            Ui::new(global, true).out_data(&String::from_utf8_lossy(&out))?;
             Ok(Exit::Success)
         }
         Command::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            Ui::new(global, true).out(&String::from_utf8_lossy(&out))?;
+            Ui::new(global, true).out_data(&String::from_utf8_lossy(&out))?;
             Ok(Exit::Success)
         }
     }
@@ -136,7 +145,7 @@ fn policy_command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Re
     let pretty =
         |v: &serde_json::Value| format!("{}\n", serde_json::to_string_pretty(v).expect("JSON"));
     ui.info("IAM policy for the identity that runs s3sync:");
-    ui.out(&pretty(&crate::policy::iam_policy(
+    ui.out_data(&pretty(&crate::policy::iam_policy(
         &settings,
         &bucket,
         args.delete,
@@ -146,7 +155,7 @@ fn policy_command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Re
             "\nBucket policy granting public read of s3://{bucket}/{} (apply with `aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`):",
             if settings.prefix.is_empty() { "*".to_string() } else { format!("{}/*", settings.prefix) }
         ));
-        ui.out(&pretty(&crate::policy::public_bucket_policy(
+        ui.out_data(&pretty(&crate::policy::public_bucket_policy(
             &settings,
             &bucket,
             args.referer.as_deref(),
@@ -288,7 +297,7 @@ async fn sync_command(
         // push is reported after it (and fails a dry run).
         let refused = sync::check_guards(&settings, plan).err();
         if args.json {
-            ui.out(&report::json(plan, None, true, &prepared.target))?;
+            ui.out_data(&report::json(plan, None, true, &prepared.target))?;
         } else if !ui.quiet {
             ui.out(&report::plan_text(plan, &prepared.target, ui.verbose > 0))?;
         }
@@ -330,7 +339,7 @@ async fn sync_command(
         }
     }
     if args.json {
-        ui.out(&report::json(plan, Some(&applied), false, &prepared.target))?;
+        ui.out_data(&report::json(plan, Some(&applied), false, &prepared.target))?;
     } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
         let text = report::push_text(
             plan,
@@ -369,6 +378,6 @@ async fn manifest_command(global: &GlobalArgs, args: &SourceArgs, ui: Ui) -> any
     let tree = tokio::task::spawn_blocking(move || crate::local::build(&settings, &observer))
         .await
         .expect("scan task panicked")?;
-    ui.out(&String::from_utf8(tree.manifest.to_json()).expect("JSON is UTF-8"))?;
+    ui.out_data(&String::from_utf8_lossy(&tree.manifest.to_json()))?;
     Ok(Exit::Success)
 }

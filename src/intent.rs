@@ -94,22 +94,52 @@ impl RemoteRecord {
     }
 
     /// What the bucket is known to hold: the manifest with an unsettled
-    /// intent's keys moved to pending. `None` when neither exists.
+    /// intent's keys moved to pending. `None` when there is no manifest.
     /// The manifest is shared, not copied, when no intent changes it.
-    pub fn effective(&self, prefix: &str) -> Option<Arc<Manifest>> {
+    ///
+    /// Only keys the manifest attributes to s3sync (its entries and its own
+    /// pending keys) are moved: the intent is a claim about content, never
+    /// about ownership. Anyone who can write the intent object could name
+    /// any key in it, and a pending key is one `--delete` may remove, so an
+    /// intent alone must not make an object s3sync's. (The cost: a new key
+    /// an interrupted push uploaded, then removed from the source, is not
+    /// deleted; it is reported as foreign when the bucket is listed.)
+    pub fn effective(&self) -> Option<Arc<Manifest>> {
+        let manifest = self.manifest.as_ref()?;
         let Some(intent) = self.unsettled() else {
-            return self.manifest.clone();
+            return Some(manifest.clone());
         };
-        let mut m = self
-            .manifest
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(|| Manifest::new(prefix));
-        for key in &intent.pending {
+        let attributed: Vec<&String> = intent
+            .pending
+            .iter()
+            .filter(|k| manifest.entries.contains_key(*k))
+            .collect();
+        if attributed.is_empty() {
+            return Some(manifest.clone());
+        }
+        let mut m = Manifest::clone(manifest);
+        for key in attributed {
             m.entries.remove(key);
             m.pending.insert(key.clone());
         }
         Some(Arc::new(m))
+    }
+
+    /// Keys an unsettled intent names that the manifest does not attribute
+    /// to s3sync: an interrupted push may have written them, or the intent
+    /// was written by hand. They are never deleted on the intent's word.
+    pub fn unattributed(&self) -> Vec<&String> {
+        let Some(intent) = self.unsettled() else {
+            return Vec::new();
+        };
+        let manifest = self.manifest.as_deref();
+        intent
+            .pending
+            .iter()
+            .filter(|k| {
+                manifest.is_none_or(|m| !m.entries.contains_key(*k) && !m.pending.contains(*k))
+            })
+            .collect()
     }
 
     /// The `settled` a manifest written now carries when this push wrote no
@@ -136,7 +166,7 @@ mod tests {
                 (*k).to_string(),
                 Entry {
                     path: k.trim_start_matches("static/").into(),
-                    sha256: "aa".into(),
+                    sha256: "a".repeat(64),
                     size: 1,
                     headers: Headers::default(),
                     etag: Some("e".into()),
@@ -156,7 +186,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unsettled_intent_makes_its_keys_pending() {
+    fn an_unsettled_intent_makes_only_the_manifests_keys_pending() {
         let record = RemoteRecord {
             manifest: Some(Arc::new(manifest_with(
                 &["static/a.css", "static/b.css"],
@@ -166,13 +196,30 @@ mod tests {
             intent_etag: Some("new".into()),
             ..RemoteRecord::default()
         };
-        let m = record.effective("static").unwrap();
+        let m = record.effective().unwrap();
         assert_eq!(m.entries.keys().collect::<Vec<_>>(), ["static/a.css"]);
-        assert_eq!(
-            m.pending.iter().collect::<Vec<_>>(),
-            ["static/b.css", "static/c.css"]
-        );
+        // c.css is not the manifest's: the intent cannot make it s3sync's
+        // (pending keys are deleted by --delete).
+        assert_eq!(m.pending.iter().collect::<Vec<_>>(), ["static/b.css"]);
+        assert_eq!(record.unattributed(), ["static/c.css"]);
         assert_eq!(record.settled().as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn a_hand_written_intent_cannot_claim_foreign_keys() {
+        let record = RemoteRecord {
+            manifest: Some(Arc::new(manifest_with(&["static/a.css"], Some("old")))),
+            intent: Some(intent(
+                "evil",
+                &["static/other-teams-file.pdf", "elsewhere/x"],
+            )),
+            intent_etag: Some("hand".into()),
+            ..RemoteRecord::default()
+        };
+        let m = record.effective().unwrap();
+        assert!(m.pending.is_empty(), "{:?}", m.pending);
+        assert_eq!(m.entries.len(), 1);
+        assert_eq!(record.unattributed().len(), 2);
     }
 
     #[test]
@@ -184,28 +231,28 @@ mod tests {
             intent_etag: Some("done".into()),
             ..RemoteRecord::default()
         };
-        assert_eq!(record.effective("static").as_deref(), Some(&manifest));
+        assert_eq!(record.effective().as_deref(), Some(&manifest));
         assert_eq!(record.settled().as_deref(), Some("done"));
         // Read with If-None-Match: the store said "unchanged", no content.
         let unread = RemoteRecord {
             intent: None,
             ..record
         };
-        assert_eq!(unread.effective("static").as_deref(), Some(&manifest));
+        assert_eq!(unread.effective().as_deref(), Some(&manifest));
         assert_eq!(unread.settled().as_deref(), Some("done"));
     }
 
     #[test]
-    fn an_intent_without_a_manifest_is_all_pending() {
+    fn an_intent_without_a_manifest_attributes_nothing() {
         let record = RemoteRecord {
             intent: Some(intent("first", &["static/a.css"])),
             intent_etag: Some("e1".into()),
             ..RemoteRecord::default()
         };
-        let m = record.effective("static").unwrap();
-        assert!(m.entries.is_empty());
-        assert!(m.pending.contains("static/a.css"));
-        assert_eq!(RemoteRecord::default().effective("static"), None);
+        // No manifest: the bucket is listed and reconciled instead.
+        assert_eq!(record.effective(), None);
+        assert_eq!(record.unattributed(), ["static/a.css"]);
+        assert_eq!(RemoteRecord::default().effective(), None);
     }
 
     #[test]

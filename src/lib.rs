@@ -15,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod encode;
+pub mod escape;
 pub mod execute;
 pub mod explain;
 pub mod globs;

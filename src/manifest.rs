@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 pub const MANIFEST_VERSION: u32 = 1;
 
+/// The most a record object (manifest or intent) may hold, stored or
+/// decompressed: 256 MiB of JSON is about 700,000 entries. A larger one is
+/// refused before it can exhaust memory (a gzip bomb of a few hundred KiB
+/// can expand to gigabytes).
+pub const MAX_RECORD_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Everything S3 stores about an object besides its bytes that s3sync sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Headers {
@@ -135,6 +141,19 @@ pub enum ManifestError {
     )]
     Malformed(String),
     #[error(
+        "it expands to more than {} MiB, over s3sync's limit for a record object (a hostile or corrupt object?); delete it and run `s3sync push --verify` to rebuild it from a bucket listing",
+        MAX_RECORD_BYTES >> 20
+    )]
+    TooLarge,
+    #[error(
+        "its entry for {key} has a bad `{field}` ({why}); run `s3sync push --verify` to rebuild the record from a bucket listing"
+    )]
+    BadEntry {
+        key: String,
+        field: &'static str,
+        why: &'static str,
+    },
+    #[error(
         "it was written by a newer s3sync (manifest version {0}, this one reads {MANIFEST_VERSION}); upgrade s3sync"
     )]
     TooNew(u32),
@@ -180,8 +199,43 @@ impl Manifest {
         if probe.version > MANIFEST_VERSION {
             return Err(ManifestError::TooNew(probe.version));
         }
-        serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))
+        let manifest: Self =
+            serde_json::from_slice(bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        manifest.validate()?;
+        Ok(manifest)
     }
+
+    /// Every field the plan and the reports rely on has its expected form,
+    /// so a hand-edited or hostile record cannot make them misbehave.
+    fn validate(&self) -> Result<(), ManifestError> {
+        let bad = |key: &str, field, why| ManifestError::BadEntry {
+            key: crate::escape::for_terminal(key).into_owned(),
+            field,
+            why,
+        };
+        for (key, entry) in &self.entries {
+            if !is_sha256_hex(&entry.sha256) {
+                return Err(bad(key, "sha256", "not 64 hex digits"));
+            }
+            if let Some(etag) = &entry.etag
+                && !is_etag(etag)
+            {
+                return Err(bad(key, "etag", "not an S3 ETag"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A SHA-256 in hex, as s3sync writes it.
+pub fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An unquoted S3 ETag: printable ASCII, no quotes, of a sane length
+/// (an MD5 in hex, with `-N` for multipart uploads, or a store's own form).
+pub fn is_etag(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
 }
 
 /// Compact JSON, gzip-compressed deterministically: the stored form of the
@@ -201,23 +255,36 @@ pub fn gzip_json(value: &impl Serialize) -> Vec<u8> {
 pub fn gunzip_if_gzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ManifestError> {
     use std::io::Read;
     if !bytes.starts_with(&[0x1f, 0x8b]) {
+        if bytes.len() as u64 > MAX_RECORD_BYTES {
+            return Err(ManifestError::TooLarge);
+        }
         return Ok(bytes.into());
     }
     // The gzip trailer holds the uncompressed size (mod 4 GiB): allocate it
     // once instead of doubling (a 100,000-entry manifest is about 35 MB).
-    let size = bytes.len().checked_sub(4).map_or(0, |at| {
-        u32::from_le_bytes(bytes[at..].try_into().expect("4 bytes"))
-    });
-    // (Never trust it beyond a plausible ratio: a corrupt trailer must not
-    // reserve gigabytes.)
+    let size = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|at| bytes.get(at..))
+        .and_then(|tail| tail.try_into().ok())
+        .map_or(0, u32::from_le_bytes);
+    // (Never trust it beyond a plausible ratio or the cap: a corrupt or
+    // hostile trailer must not reserve gigabytes.)
     let mut json = Vec::with_capacity(
         usize::try_from(size)
             .unwrap_or(0)
-            .min(bytes.len().saturating_mul(64)),
+            .min(bytes.len().saturating_mul(64))
+            .min(usize::try_from(MAX_RECORD_BYTES).unwrap_or(usize::MAX)),
     );
+    // Read at most one byte past the cap, so an overflow is seen without
+    // holding more than the cap.
     flate2::read::GzDecoder::new(bytes)
+        .take(MAX_RECORD_BYTES + 1)
         .read_to_end(&mut json)
         .map_err(|e| ManifestError::Malformed(format!("bad gzip: {e}")))?;
+    if json.len() as u64 > MAX_RECORD_BYTES {
+        return Err(ManifestError::TooLarge);
+    }
     Ok(json.into())
 }
 
@@ -228,7 +295,7 @@ mod tests {
     fn entry(sha: &str) -> Entry {
         Entry {
             path: "a.css".into(),
-            sha256: sha.into(),
+            sha256: format!("{sha:0>64}"),
             size: 3,
             headers: Headers {
                 content_type: "text/css".into(),
@@ -268,6 +335,40 @@ mod tests {
         assert_eq!(Manifest::from_stored(&stored).unwrap(), m);
         assert_eq!(Manifest::from_stored(&m.to_json()).unwrap(), m);
         assert_eq!(m.to_stored(), stored, "deterministic");
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_within_the_cap() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..=(MAX_RECORD_BYTES >> 20) {
+            gz.write_all(&block).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 4 << 20, "{}", bomb.len());
+        let err = Manifest::from_stored(&bomb).unwrap_err();
+        assert!(matches!(err, ManifestError::TooLarge), "{err}");
+        assert!(err.to_string().contains("more than 256 MiB"), "{err}");
+    }
+
+    #[test]
+    fn hostile_fields_are_named_not_trusted() {
+        let mut m = Manifest::new("static");
+        m.entries.insert("static/a.css".into(), entry("aa"));
+        let mut json: serde_json::Value = serde_json::from_slice(&m.to_json()).unwrap();
+        json["entries"]["static/a.css"]["sha256"] = "é".repeat(32).into();
+        let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "its entry for static/a.css has a bad `sha256` (not 64 hex digits); run `s3sync push --verify` to rebuild the record from a bucket listing"
+        );
+        json["entries"]["static/a.css"]["sha256"] = "a".repeat(64).into();
+        json["entries"]["static/a.css"]["etag"] = "\"ü\"".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("`etag`"), "{err}");
+        // A truncated gzip stream with a short trailer is an error, not a panic.
+        assert!(Manifest::from_stored(&[0x1f, 0x8b, 1]).is_err());
     }
 
     #[test]

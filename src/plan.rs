@@ -127,8 +127,10 @@ impl Plan {
     }
 }
 
+/// The first 12 characters of a hash or ETag, for reasons. (Character-
+/// wise: an ETag from a listing is the server's text, not ours.)
 fn short(hex: &str) -> &str {
-    &hex[..hex.len().min(12)]
+    hex.char_indices().nth(12).map_or(hex, |(at, _)| &hex[..at])
 }
 
 fn content_reason(local: &Entry, old: &Entry) -> String {

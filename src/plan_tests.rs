@@ -400,3 +400,34 @@ fn steps_that_may_have_landed_are_pending_never_content() {
         ]
     );
 }
+
+#[test]
+fn a_server_etag_that_is_not_ascii_is_shown_not_sliced() {
+    // A listing is the server's text: a hostile endpoint may answer with
+    // any ETag. Reasons shorten it by characters, never mid-character.
+    let local = manifest(&[("p/a.css", entry("a.css", "aaaa", 10, "max-age=60"))]);
+    let listing = BTreeMap::from([(
+        "p/a.css".to_string(),
+        RemoteObject {
+            size: 10,
+            etag: "ééééééééééééééé".into(),
+            headers: None,
+        },
+    )]);
+    let etags = BTreeMap::from([("p/a.css".to_string(), "0123456789abcdef".to_string())]);
+    let plan = plan_fn(
+        &local,
+        &etags,
+        &RemoteState {
+            manifest: None,
+            listing: Some(listing),
+        },
+        &opts(),
+    );
+    assert_eq!(plan.steps[0].action, Action::Changed);
+    assert!(
+        plan.steps[0].reason.contains("éééééééééééé ≠ 0123456789ab"),
+        "{}",
+        plan.steps[0].reason
+    );
+}

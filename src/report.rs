@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use humansize::{DECIMAL, format_size};
 use serde::Serialize;
 
+use crate::escape::{for_markdown, for_terminal};
 use crate::execute::{Applied, Outcome, Status};
 use crate::plan::{Action, Plan, Step};
 
@@ -146,7 +147,13 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
         }
         let _ = writeln!(out, "{} ({}):", action.as_str(), steps.len());
         for s in steps {
-            let _ = writeln!(out, "  {} {}  {}", sigil(action), s.key, s.reason);
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                sigil(action),
+                for_terminal(&s.key),
+                for_terminal(&s.reason)
+            );
         }
     }
     if !plan.stale.is_empty() {
@@ -204,9 +211,9 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
             let _ = writeln!(
                 out,
                 "  ! {} ({}): {}",
-                step.key,
+                for_terminal(&step.key),
                 step.action.as_str(),
-                o.error.as_deref().unwrap_or("unknown error")
+                for_terminal(o.error.as_deref().unwrap_or("unknown error"))
             );
         }
         if failures.len() > 20 {
@@ -243,7 +250,11 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
     } else {
         "done"
     };
-    let _ = writeln!(out, "### s3sync push to `{target}`: {status}\n");
+    let _ = writeln!(
+        out,
+        "### s3sync push to {}: {status}\n",
+        for_markdown(target)
+    );
     let _ = writeln!(
         out,
         "| new | changed | headers | deleted | unchanged | failed | sent | gzip saved | time |"
@@ -267,14 +278,14 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
         for (step, o) in failures {
             let _ = writeln!(
                 out,
-                "- `{}`: {}",
-                step.key,
-                o.error.as_deref().unwrap_or("unknown error")
+                "- {}: {}",
+                for_markdown(&step.key),
+                for_markdown(o.error.as_deref().unwrap_or("unknown error"))
             );
         }
     }
     if let Some(e) = &applied.manifest_error {
-        let _ = writeln!(out, "\n{e}");
+        let _ = writeln!(out, "\n{}", for_markdown(e));
     }
     out.push('\n');
     out

@@ -110,6 +110,24 @@ impl Rules {
                     },
                 ),
             };
+        let acl = rule
+            .and_then(|r| r.acl.as_ref())
+            .unwrap_or(&defaults.acl)
+            .header()
+            .map(str::to_string);
+        // A private object must not inherit a Cache-Control that lets a
+        // shared cache or CDN keep it and serve it to others; a rule that
+        // sets cache_control itself still wins.
+        let rule_sets_cc = rule.is_some_and(|r| r.cache_control.is_some());
+        let (cache_control, cache_control_from) = match &acl {
+            Some(acl) if !acl.starts_with("public-") && !rule_sets_cc => (
+                Some(private_cache_control(cache_control.as_deref())),
+                format!(
+                    "{cache_control_from}, made `private`: the object's ACL is {acl}, so no shared cache may keep it"
+                ),
+            ),
+            _ => (cache_control, cache_control_from),
+        };
         let headers = Headers {
             content_type,
             content_encoding: gzip.then(|| "gzip".to_string()),
@@ -118,11 +136,7 @@ impl Rules {
                 .and_then(|r| r.content_disposition.clone())
                 .or_else(|| defaults.content_disposition.clone()),
             content_language: defaults.content_language.clone(),
-            acl: rule
-                .and_then(|r| r.acl.as_ref())
-                .unwrap_or(&defaults.acl)
-                .header()
-                .map(str::to_string),
+            acl,
             metadata: rule
                 .and_then(|r| r.metadata.clone())
                 .unwrap_or_else(|| defaults.metadata.clone()),
@@ -137,6 +151,28 @@ impl Rules {
             hashed_by,
         }
     }
+}
+
+/// `cache_control` for a private object: `private` instead of `public`,
+/// without the directives only shared caches read (`s-maxage`,
+/// `proxy-revalidate`); the browser's own caching (`max-age`, `immutable`)
+/// is kept. No Cache-Control at all becomes `private`.
+fn private_cache_control(cache_control: Option<&str>) -> String {
+    let kept = cache_control
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| {
+            let name = d.split('=').next().unwrap_or_default().trim();
+            !d.is_empty()
+                && !["public", "private", "s-maxage", "proxy-revalidate"]
+                    .iter()
+                    .any(|n| name.eq_ignore_ascii_case(n))
+        });
+    std::iter::once("private")
+        .chain(kept)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -182,6 +218,40 @@ mod tests {
         let js = r.resolve("app.js");
         assert_eq!(js.headers.cache_control.as_deref(), Some("max-age=60"));
         assert_eq!(js.rule, None);
+    }
+
+    #[test]
+    fn private_objects_never_get_a_shared_cache_control() {
+        let r = rules(
+            "[storage.object_parameters]\nCacheControl = \"public, max-age=86400, s-maxage=600\"\n\n[[rules]]\nmatch = \"reports/**\"\nacl = \"private\"\n\n[[rules]]\nmatch = \"own/**\"\nacl = \"private\"\ncache_control = \"public, max-age=5\"\n",
+        );
+        let report = r.resolve("reports/q3.pdf");
+        assert_eq!(
+            report.headers.cache_control.as_deref(),
+            Some("private, max-age=86400")
+        );
+        assert!(report.cache_control_from.contains("made `private`"));
+        assert_eq!(
+            r.resolve("css/app.css").headers.cache_control.as_deref(),
+            Some("public, max-age=86400, s-maxage=600"),
+            "public objects keep theirs"
+        );
+        assert_eq!(
+            r.resolve("own/x.txt").headers.cache_control.as_deref(),
+            Some("public, max-age=5"),
+            "a rule that sets cache_control wins"
+        );
+        let all_private = rules("[storage]\ndefault_acl = \"authenticated-read\"\n");
+        assert_eq!(
+            all_private
+                .resolve("a.css")
+                .headers
+                .cache_control
+                .as_deref(),
+            Some("private")
+        );
+        let no_acl = rules("[storage]\ndefault_acl = \"none\"\n");
+        assert_eq!(no_acl.resolve("a.css").headers.cache_control, None);
     }
 
     #[test]

@@ -167,8 +167,16 @@ async fn read_remote(
 ) -> anyhow::Result<(RemoteState, RemoteRecord, BTreeMap<String, String>)> {
     let target = store.describe();
     let record = read_record(store, settings, options, observer).await?;
-    let manifest = record.effective(&settings.prefix);
-    if !options.verify && manifest.is_some() {
+    let manifest = record.effective();
+    let unattributed = record.unattributed().len();
+    if unattributed > 0 && manifest.is_some() {
+        observer.event(Event::Warning(&format!(
+            "an interrupted push (or a hand-edited intent record) named {unattributed} key(s) the manifest does not record; s3sync lists the prefix and reports them as foreign (kept; `--delete --delete-foreign` removes them)"
+        )));
+    }
+    // `--delete-foreign` needs to see what is in the bucket, manifest or
+    // not; so does an intent naming keys the manifest does not record.
+    if !options.verify && !options.delete_foreign && unattributed == 0 && manifest.is_some() {
         return Ok((
             RemoteState {
                 manifest,

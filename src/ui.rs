@@ -41,8 +41,16 @@ impl Ui {
         }
     }
 
-    /// Write results to stdout. A closed pipe (`| head`) ends output quietly.
+    /// Write human-readable results to stdout, control characters from
+    /// names escaped (see `escape`). A closed pipe (`| head`) ends output
+    /// quietly.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
+        self.out_data(&crate::escape::lines_for_terminal(text))
+    }
+
+    /// Write machine-readable output to stdout exactly (JSON, whose strings
+    /// serde has escaped; completions; the man page).
+    pub fn out_data(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
         match stdout
             .write_all(text.as_bytes())
@@ -56,7 +64,7 @@ impl Ui {
     /// A log line on stderr, unless --quiet.
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", crate::escape::lines_for_terminal(text));
         }
     }
 
@@ -114,6 +122,8 @@ struct Reporter {
 
 impl Reporter {
     fn line(&self, text: &str) {
+        let text = crate::escape::lines_for_terminal(text);
+        let text = text.as_ref();
         match &self.bars {
             Some(b) => b.println(text),
             None => eprintln!("{text}"),
@@ -186,9 +196,11 @@ impl Observer for Reporter {
                 log.sent += bytes;
                 if let Some(e) = error {
                     if !self.ui.quiet {
+                        let key = crate::escape::for_terminal(key);
                         self.line(&format!("failed: {key}: {e}"));
                     }
                 } else if self.ui.verbose > 0 {
+                    let key = crate::escape::for_terminal(key);
                     self.line(&format!("{} {key}", action.as_str()));
                 }
                 if let Some(b) = &self.bars {

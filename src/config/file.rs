@@ -218,19 +218,50 @@ pub fn load(path: &Path, required: bool) -> Result<Option<LoadedFile>, ConfigErr
     }))
 }
 
-/// Parse config text; the error text names the line, the key and the fix.
+/// Parse config text; the error text names the line, the key, the fix, and
+/// shows the offending line.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
-    toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))
+    let deserializer =
+        toml::de::Deserializer::parse(text).map_err(|e| describe_toml_error(text, &e, ""))?;
+    serde_path_to_error::deserialize::<_, FileConfig>(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let key = if path == "." { String::new() } else { path };
+        describe_toml_error(text, e.inner(), &key)
+    })
 }
 
-fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    let line = e.span().map(|s| line_of(text, s.start));
+fn describe_toml_error(text: &str, e: &toml::de::Error, key: &str) -> String {
+    let span = e.span();
     let mut message = e.message().trim_end().to_string();
+    // serde: "invalid type: integer `5`, expected a string"; say it the
+    // other way round, the setting first: "expected a string, found …".
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        let expected = match expected {
+            "i64" | "u64" | "u32" | "i32" | "usize" => "an integer",
+            "f64" => "a number",
+            other => other,
+        };
+        message = format!("expected {expected}, found {found}");
+    }
     if let Some(hint) = unknown_field_hint(&message) {
         message.push_str(&hint);
     }
-    match line {
-        Some(line) => format!("line {line}: {message}"),
+    // An unknown field's path ends at the table that holds it.
+    if !key.is_empty() && !message.starts_with("unknown field") {
+        message = format!("{key}: {message}");
+    }
+    match span {
+        Some(span) => {
+            let line = line_of(text, span.start);
+            let shown = text.lines().nth(line - 1).unwrap_or_default();
+            let shown: String = shown.chars().take(200).collect();
+            format!(
+                "line {line}: {message}\n    {line} | {}",
+                crate::escape::for_terminal(&shown)
+            )
+        }
         None => message,
     }
 }
@@ -280,10 +311,24 @@ mod tests {
     }
 
     #[test]
-    fn wrong_type_names_line() {
+    fn wrong_type_names_line_key_and_shows_the_line() {
         let err = parse("[gzip]\nenabled = \"yes\"\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2: gzip.enabled: expected a boolean, found string"),
+            "{err}"
+        );
+        let err = parse("[storage]\nbucket_name = \"b\"\nlocation = 5\n").unwrap_err();
+        assert_eq!(
+            err,
+            "line 3: storage.location: expected a string, found integer `5`\n    3 | location = 5"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_show_the_offending_line() {
+        let err = parse("[storage]\nbucket_name = \"b\nlocation = \"x\"\n").unwrap_err();
         assert!(err.starts_with("line 2:"), "{err}");
-        assert!(err.contains("invalid type"), "{err}");
+        assert!(err.contains("\n    2 | bucket_name = \"b"), "{err}");
     }
 
     #[test]

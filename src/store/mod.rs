@@ -123,6 +123,9 @@ pub struct StoreError {
     pub kind: ErrorKind,
     pub message: String,
     pub retryable: bool,
+    /// The underlying error in full (the SDK's error chain), shown only
+    /// with `-v`: the message says what happened and the fix in plain words.
+    pub detail: Option<String>,
 }
 
 impl StoreError {
@@ -131,6 +134,7 @@ impl StoreError {
             kind,
             message: message.into(),
             retryable: false,
+            detail: None,
         }
     }
 
@@ -149,7 +153,9 @@ pub trait Store: Send + Sync {
     /// The target as a URL, for messages.
     fn describe(&self) -> String;
 
-    /// Read a small object whole; `None` when it does not exist.
+    /// Read a small object whole (the record objects); `None` when it does
+    /// not exist. An object over `manifest::MAX_RECORD_BYTES` is refused
+    /// (see [`record_too_large`]) before it is held in memory.
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError>;
 
     /// Read a small object unless it still has `etag` (`If-None-Match`, so
@@ -224,6 +230,17 @@ pub fn verify_sha256(key: &str, bytes: &[u8], expected: &[u8; 32]) -> Result<(),
     } else {
         Err(changed_in_flight(key))
     }
+}
+
+/// The error for a record object too large to read.
+pub fn record_too_large(url: &str) -> StoreError {
+    StoreError::new(
+        ErrorKind::Other,
+        format!(
+            "{url} is larger than {} MiB, over s3sync's limit for a record object (a hostile or corrupt object?); delete it and run `s3sync push --verify` to rebuild the record from a bucket listing",
+            crate::manifest::MAX_RECORD_BYTES >> 20
+        ),
+    )
 }
 
 /// The error for bytes that do not match the SHA-256 their sender declared.

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use super::{Body, Condition, ErrorKind, Fetched, Listed, Read, Store, StoreError, Upload};
 use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
-use crate::manifest::Headers;
+use crate::manifest::{Headers, MAX_RECORD_BYTES};
 
 pub struct S3Store {
     client: Client,
@@ -126,7 +126,7 @@ impl S3Store {
         let code = err.code().unwrap_or_default();
         let detail = err
             .message()
-            .map_or_else(|| DisplayErrorContext(err).to_string(), str::to_string);
+            .map_or_else(|| root_cause(err), str::to_string);
         let bucket = &self.bucket;
         let (kind, message) = match code {
             "AccessControlListNotSupported" => (
@@ -179,6 +179,7 @@ impl S3Store {
                 || status.is_some_and(|s| s == 429 || s >= 500),
             kind,
             message,
+            detail: Some(DisplayErrorContext(err).to_string()),
         }
     }
 }
@@ -361,6 +362,22 @@ fn trusting(path: &std::path::Path) -> Result<aws_sdk_s3::config::SharedHttpClie
         .build_https())
 }
 
+/// The innermost cause of an error, on one line: what went wrong without
+/// the SDK's nested debug structures (those go to the `-v` detail).
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(200).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
 fn classify_transport<E, R>(
     action: &str,
     resource: &str,
@@ -371,30 +388,34 @@ fn classify_transport<E, R>(
 ) -> (ErrorKind, String)
 where
     E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let full = DisplayErrorContext(err).to_string();
+    let cause = root_cause(err);
+    // The SDK's chain error lists every provider it tried over many lines;
+    // the message names them once, plainly (the chain is the -v detail).
+    let no_credentials = || {
+        (
+            ErrorKind::Credentials,
+            "no AWS credentials were found (tried the environment, the shared config and credentials files, web identity, ECS and EC2 instance roles). Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or session_profile (after `aws sso login` for SSO), or run where a role is available (GitHub OIDC, ECS, EC2)".to_string(),
+        )
+    };
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             if full.contains("certificate") || full.contains("UnknownIssuer") {
                 (
                     ErrorKind::Network,
                     format!(
-                        "the TLS certificate of {endpoint} is not trusted ({full}). Fix: if the server uses its own CA, set verify = \"path/to/ca.pem\" in [storage] (or AWS_CA_BUNDLE); check endpoint_url"
+                        "the TLS certificate of {endpoint} is not trusted ({cause}). Fix: if the server uses its own CA, set verify = \"path/to/ca.pem\" in [storage] (or AWS_CA_BUNDLE); check endpoint_url"
                     ),
                 )
             } else if full.contains("credentials") || full.contains("identity") {
-                (
-                    ErrorKind::Credentials,
-                    format!(
-                        "no usable AWS credentials ({full}). Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE / session_profile, or run where a role is available"
-                    ),
-                )
+                no_credentials()
             } else {
                 (
                     ErrorKind::Network,
                     format!(
-                        "cannot reach {endpoint} for {action} on {resource} ({full}). Fix: check endpoint_url, region_name and the network"
+                        "cannot reach {endpoint} for {action} on {resource} ({cause}). Fix: check endpoint_url, region_name and the network"
                     ),
                 )
             }
@@ -402,16 +423,11 @@ where
         SdkError::ConstructionFailure(_)
             if full.contains("credentials") || full.contains("identity") =>
         {
-            (
-                ErrorKind::Credentials,
-                format!(
-                    "no usable AWS credentials ({full}). Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE / session_profile, or run where a role is available"
-                ),
-            )
+            no_credentials()
         }
         _ => {
             let what = if code.is_empty() {
-                full.clone()
+                cause
             } else {
                 format!("{code}: {detail}")
             };
@@ -486,16 +502,30 @@ impl Store for S3Store {
             Err(e) => return Err(self.error("s3:GetObject", &self.resource(key), &e)),
         };
         let etag = out.e_tag().map(unquote).unwrap_or_default();
-        let bytes = out.body.collect().await.map_err(|e| {
+        let too_large = || super::record_too_large(&format!("s3://{}/{key}", self.bucket));
+        let declared = out.content_length().and_then(|n| u64::try_from(n).ok());
+        if declared.is_some_and(|n| n > MAX_RECORD_BYTES) {
+            return Err(too_large());
+        }
+        // Bounded even when the server's Content-Length lies.
+        let mut bytes = Vec::with_capacity(
+            usize::try_from(declared.unwrap_or(0).min(MAX_RECORD_BYTES)).unwrap_or(0),
+        );
+        tokio::io::AsyncReadExt::read_to_end(
+            &mut tokio::io::AsyncReadExt::take(out.body.into_async_read(), MAX_RECORD_BYTES + 1),
+            &mut bytes,
+        )
+        .await
+        .map_err(|e| {
             StoreError::new(
                 ErrorKind::Network,
                 format!("reading s3://{}/{key} failed: {e}", self.bucket),
             )
         })?;
-        Ok(Read::Fetched(Fetched {
-            bytes: bytes.into_bytes().to_vec(),
-            etag,
-        }))
+        if bytes.len() as u64 > MAX_RECORD_BYTES {
+            return Err(too_large());
+        }
+        Ok(Read::Fetched(Fetched { bytes, etag }))
     }
 
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {

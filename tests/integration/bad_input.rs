@@ -43,15 +43,26 @@ fn unknown_key_names_line_and_closest_key() {
 }
 
 #[test]
-fn wrong_type_names_line() {
+fn wrong_type_names_line_key_and_shows_the_line() {
     let sb = sandbox(&format!("{GOOD}[sync]\njobs = \"many\"\n"));
-    fails_with(&sb, &["push"], &["line 4", "invalid type"]);
+    fails_with(
+        &sb,
+        &["push"],
+        &[
+            "line 4: sync.jobs: expected an integer, found string \"many\"",
+            "4 | jobs = \"many\"",
+        ],
+    );
 }
 
 #[test]
 fn malformed_and_missing_config() {
     let sb = sandbox("source = \"site\n");
-    fails_with(&sb, &["push"], &["s3sync.toml", "line 1"]);
+    fails_with(
+        &sb,
+        &["push"],
+        &["s3sync.toml", "line 1", "1 | source = \"site"],
+    );
     let sb = sandbox(GOOD);
     fails_with(
         &sb,
@@ -205,4 +216,28 @@ fn bad_retry_settings_are_named() {
         &["push"],
         &["[sync] attempts is 0", "[sync] stall_timeout is -1"],
     );
+}
+
+#[test]
+fn missing_credentials_are_two_plain_lines_with_the_fix() {
+    let sb = sandbox("source = \"site\"\nto = \"s3://s3sync-no-such-bucket/static\"\n");
+    let run = sb.run_without(&["push"], &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("no AWS credentials were found")
+            && run.stderr.contains("Fix: set AWS_ACCESS_KEY_ID"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+    for internal in ["DispatchFailure", "{ source", "ProviderChainError"] {
+        assert!(!run.stderr.contains(internal), "{}", run.stderr);
+    }
+    // -v adds the SDK's own account of the chain, once.
+    let verbose = sb.run_without(
+        &["push", "-v"],
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    );
+    verbose.expect(2);
+    assert!(verbose.stderr.contains("  detail: "), "{}", verbose.stderr);
 }

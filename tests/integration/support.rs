@@ -118,6 +118,21 @@ impl Sandbox {
         }
     }
 
+    /// Run the real binary without the given variables of the clean
+    /// environment (e.g. no credentials at all).
+    pub fn run_without(&self, args: &[&str], removed: &[&str]) -> Run {
+        let mut command = self.command(args, &[]);
+        for name in removed {
+            command.env_remove(name);
+        }
+        let out = command.output().expect("run s3sync");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_s3sync"));
         command
