@@ -67,9 +67,10 @@ pub fn lines_for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Text for a Markdown document (the GitHub step summary): controls
-/// escaped as for a terminal, then every character Markdown or HTML could
-/// read as syntax escaped, so a name stays plain text in one table cell.
+/// Text for a Markdown document (the GitHub step summary), used mid-line:
+/// controls escaped as for a terminal, the characters that open emphasis,
+/// code, links, tables or strikethrough backslash-escaped, and HTML's `&`,
+/// `<` and `>` written as entities, so the text stays plain text.
 pub fn for_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in for_terminal(text).chars() {
@@ -77,8 +78,7 @@ pub fn for_markdown(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '~' | '"' | '\'' | ':' | '@' | '$' | '%' | '^' | '=' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -86,6 +86,27 @@ pub fn for_markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// A Markdown code span holding `text` exactly (controls escaped): fenced
+/// with one more backtick than the longest run inside, as CommonMark
+/// allows, so no name can close it early. `|` is escaped, since GitHub
+/// splits table cells on it even inside code.
+pub fn code_span(text: &str) -> String {
+    let text = for_terminal(text).replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -111,9 +132,12 @@ mod tests {
     #[test]
     fn markdown_syntax_stays_text() {
         assert_eq!(
-            for_markdown("a`|b\n<img src=x>"),
-            "a\\`\\|b\\\\n&lt;img src\\=x&gt;"
+            for_markdown("a`|b\n<img src=x> *y*"),
+            "a\\`\\|b\\\\n&lt;img src=x&gt; \\*y\\*"
         );
-        assert_eq!(for_markdown("css/app_1.css"), "css/app\\_1\\.css");
+        assert_eq!(for_markdown("css/app-1.css: 404"), "css/app-1.css: 404");
+        assert_eq!(code_span("static/a.css"), "`static/a.css`");
+        assert_eq!(code_span("a`b``c"), "```a`b``c```");
+        assert_eq!(code_span("`x\n|"), "`` `x\\n\\| ``");
     }
 }

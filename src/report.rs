@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use humansize::{DECIMAL, format_size};
 use serde::Serialize;
 
-use crate::escape::{for_markdown, for_terminal};
+use crate::escape::{code_span, for_markdown, for_terminal};
 use crate::execute::{Applied, Outcome, Status};
 use crate::plan::{Action, Plan, Step};
 
@@ -250,11 +250,7 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
     } else {
         "done"
     };
-    let _ = writeln!(
-        out,
-        "### s3sync push to {}: {status}\n",
-        for_markdown(target)
-    );
+    let _ = writeln!(out, "### s3sync push to {}: {status}\n", code_span(target));
     let _ = writeln!(
         out,
         "| new | changed | headers | deleted | unchanged | failed | sent | gzip saved | time |"
@@ -279,7 +275,7 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
             let _ = writeln!(
                 out,
                 "- {}: {}",
-                for_markdown(&step.key),
+                code_span(&step.key),
                 for_markdown(o.error.as_deref().unwrap_or("unknown error"))
             );
         }

@@ -269,3 +269,29 @@ fn help_is_a_stable_contract() {
         insta::assert_snapshot!(name, run.stdout);
     }
 }
+
+#[test]
+fn private_objects_get_a_private_cache_control() {
+    let sb = Sandbox::new();
+    sb.write("site/app.css", "body{}");
+    sb.write("site/reports/q3.txt", "numbers");
+    sb.config(&format!(
+        "{CONFIG}\n[[rules]]\nmatch = \"reports/**\"\nacl = \"private\"\n"
+    ));
+    sb.run(&["push"]).expect(0);
+    let report = sidecar(&sb, "static/reports/q3.txt");
+    assert_eq!(report["headers"]["acl"], "private");
+    assert_eq!(
+        report["headers"]["cache_control"], "private, max-age=86400",
+        "a shared cache must not keep a private object"
+    );
+    let css = sidecar(&sb, "static/app.css");
+    assert_eq!(css["headers"]["cache_control"], "public, max-age=86400");
+    let explain = sb.run(&["explain", "reports/q3.txt"]);
+    explain.expect(0);
+    assert!(
+        explain.stdout.contains("made `private`"),
+        "{}",
+        explain.stdout
+    );
+}
