@@ -26,7 +26,7 @@ use super::{
     Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
 };
 use crate::manifest::Headers;
-use confined::{Tree, io_error};
+use confined::{Tree, as_strs, io_error};
 
 pub const META_DIR: &str = ".s3sync-meta";
 
@@ -78,10 +78,6 @@ fn sidecar_names(key: &str) -> Result<Vec<String>, StoreError> {
         last.push_str(".json");
     }
     Ok(names)
-}
-
-fn as_strs(names: &[String]) -> Vec<&str> {
-    names.iter().map(String::as_str).collect()
 }
 
 /// Run blocking file work off the async threads.
@@ -137,7 +133,7 @@ impl DirStore {
             };
             let mut buf = crate::hash::chunk_buffer();
             let mut listed = Vec::new();
-            for (key, _) in tree.files(&start, META_DIR)?.into_iter().take(limit) {
+            for key in tree.files(&start, META_DIR)?.into_iter().take(limit) {
                 let names: Vec<&str> = key.split('/').collect();
                 // Gone since the walk: not listed.
                 if let Some((etag, size)) = tree.md5(&names, &mut buf)? {

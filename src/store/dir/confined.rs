@@ -299,14 +299,13 @@ impl Tree {
         let Some(parent) = chain.last() else {
             return Ok(());
         };
-        if !self.check_file(parent, names)? {
-            return Ok(());
-        }
-        let name = names.last().copied().unwrap_or_default();
-        match parent.remove_file(name) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("cannot delete", &self.show(names), &e)),
+        if self.check_file(parent, names)? {
+            let name = names.last().copied().unwrap_or_default();
+            match parent.remove_file(name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error("cannot delete", &self.show(names), &e)),
+            }
         }
         if prune {
             // `remove_dir` never follows a link: only this tree's empty
@@ -325,57 +324,48 @@ impl Tree {
     }
 
     /// Every regular file under the folders `names` (the whole tree when
-    /// empty), as `/`-joined paths from the root with their sizes, sorted.
-    /// `skip` names top-level folders left out (the sidecar tree). A link
-    /// anywhere is an error; other non-files and non-UTF-8 names are
-    /// skipped, as are temporary files.
-    pub fn files(&self, names: &[&str], skip: &str) -> Result<Vec<(String, u64)>, StoreError> {
-        let Some(mut chain) = self.folders(names, false)? else {
-            return Ok(Vec::new());
-        };
-        let Some(start) = chain.pop() else {
-            return Ok(Vec::new());
-        };
+    /// empty), as `/`-joined paths from the root, sorted. `skip` names a
+    /// top-level folder left out (the sidecar tree). A link anywhere is an
+    /// error; other non-files, non-UTF-8 names and temporary files are
+    /// skipped. Each folder is reopened from the root when its turn comes,
+    /// so only one path's worth of folders is open at a time.
+    pub fn files(&self, names: &[&str], skip: &str) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
-        let mut stack = vec![(
-            start,
-            names.iter().map(|s| (*s).to_string()).collect::<Vec<_>>(),
-        )];
-        while let Some((dir, at)) = stack.pop() {
-            let shown = || self.show(&at.iter().map(String::as_str).collect::<Vec<_>>());
-            let entries = dir
-                .entries()
-                .map_err(|e| io_error("cannot list", &shown(), &e))?;
-            for entry in entries {
-                let entry = entry.map_err(|e| io_error("cannot list", &shown(), &e))?;
+        let mut pending: Vec<Vec<String>> = vec![names.iter().map(|s| (*s).to_string()).collect()];
+        while let Some(at) = pending.pop() {
+            let at_ref: Vec<&str> = at.iter().map(String::as_str).collect();
+            // Gone since it was seen: nothing to list there.
+            let Some(dir) = self.folders(&at_ref, false)?.and_then(|mut c| c.pop()) else {
+                continue;
+            };
+            let cannot = |e: &io::Error| io_error("cannot list", &self.show(&at_ref), e);
+            for entry in dir.entries().map_err(|e| cannot(&e))? {
+                let entry = entry.map_err(|e| cannot(&e))?;
                 let Ok(name) = entry.file_name().into_string() else {
                     continue;
                 };
                 let mut here = at.clone();
                 here.push(name.clone());
-                let here_ref: Vec<&str> = here.iter().map(String::as_str).collect();
-                let kind = entry
-                    .file_type()
-                    .map_err(|e| io_error("cannot list", &self.show(&here_ref), &e))?;
+                let kind = entry.file_type().map_err(|e| cannot(&e))?;
                 if kind.is_symlink() {
-                    return Err(self.link_error(&dir, &here_ref));
+                    return Err(self.link_error(&dir, &as_strs(&here)));
                 } else if kind.is_dir() {
-                    if at.is_empty() && name == skip {
-                        continue;
+                    if !(at.is_empty() && name == skip) {
+                        pending.push(here);
                     }
-                    let sub = dir
-                        .open_dir_nofollow(&name)
-                        .map_err(|e| self.refusal(&dir, &here_ref, "cannot list", &e))?;
-                    stack.push((sub, here));
                 } else if kind.is_file() && !name.starts_with(TEMP_PREFIX) {
-                    let size = entry.metadata().map(|m| m.len()).unwrap_or_default();
-                    out.push((here.join("/"), size));
+                    out.push(here.join("/"));
                 }
             }
         }
         out.sort();
         Ok(out)
     }
+}
+
+/// Borrowed path segments.
+pub fn as_strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
 }
 
 impl Drop for Staged {
