@@ -1,17 +1,22 @@
 //! File operations confined to a `file://` target's root. The root is
-//! opened once per operation (it may itself be a link: the user named it);
-//! below it every folder is opened one name at a time without following a
-//! link (`O_NOFOLLOW`, through `cap-std`), and files are created, renamed,
-//! read and removed relative to the folder handle so opened. A link met
-//! anywhere below the root is refused with an error that names it, where it
-//! points and the fix.
+//! opened by its path (it may itself be a link: the user named it); below
+//! it every folder is opened one name at a time without following a link
+//! (`O_NOFOLLOW` relative to the previous folder's handle, through
+//! `cap-std`), and files are created (`O_EXCL`), renamed, read
+//! (`O_NOFOLLOW`) and removed relative to the folder handle so opened. A
+//! link met anywhere below the root is refused with an error that names
+//! it, where it points and the fix.
 //!
-//! Because each step opens the next folder from the handle of the previous
-//! one, a link swapped in after a check cannot redirect the operation:
-//! nothing outside the root is created, written, renamed, read or removed,
-//! even under a race. What a race can still do is make one operation fail,
-//! or, for a FIFO or device swapped in for a regular file between the type
-//! check and the open, make that read wait (it cannot escape the root).
+//! Races: because each step opens the next folder from the handle of the
+//! previous one, a link swapped in after a check cannot redirect the
+//! operation, so nothing outside the root is created, written, renamed,
+//! read or removed. A link swapped in for the object itself is replaced by
+//! the rename (a rename never follows its destination), and unlinking never
+//! follows one. What a race can still do: make one operation fail; make a
+//! read wait, if a FIFO is swapped in for a file between the type check and
+//! the open (inside the root); and, since the root is looked up by its path
+//! each time, follow a swap of the root itself (its parent folders are the
+//! user's to protect).
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -34,7 +39,7 @@ pub struct Tree {
 }
 
 /// A complete temporary file in an object's folder, not yet published.
-/// Removed when dropped unless [`Staged::publish`] renamed it.
+/// Removed when dropped unless [`Tree::publish`] renamed it.
 pub struct Staged {
     folder: Dir,
     temp: String,
