@@ -2,9 +2,20 @@
 //! would hold them (gzip-encoded where the headers say so) at `DIR/KEY`;
 //! headers and ETag go in a sidecar `DIR/.s3sync-meta/KEY.json`. Every write
 //! is a rename of a complete temporary file, so a reader never sees half an
-//! object.
+//! object; published files get the umask's mode (0644 under 022).
+//!
+//! Nothing outside `DIR` is ever touched: every path below it is opened one
+//! folder at a time without following links ([`confined`]), and a link in
+//! the target is an error that names it. ETags are computed from the bytes
+//! (MD5, streamed), never taken from the sidecar, so `--verify` finds an
+//! object edited in place.
 
-use std::path::{Path, PathBuf};
+mod confined;
+#[cfg(test)]
+mod tests;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
 
 use async_trait::async_trait;
 use md5::{Digest, Md5};
@@ -15,8 +26,13 @@ use super::{
     Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
 };
 use crate::manifest::Headers;
+use confined::{Tree, as_strs, io_error};
 
 pub const META_DIR: &str = ".s3sync-meta";
+
+/// A sidecar larger than this is not one s3sync wrote: its headers are
+/// ignored.
+const SIDECAR_LIMIT: u64 = 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Sidecar {
@@ -27,141 +43,168 @@ struct Sidecar {
 
 #[derive(Debug)]
 pub struct DirStore {
-    root: PathBuf,
+    tree: Tree,
     /// Serialises conditional writes within this process.
     conditional: Mutex<()>,
 }
 
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> StoreError {
-    StoreError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
+/// The path segments of a key; keys with empty, `.` or `..` segments (or
+/// in the sidecar folder) are refused so nothing is written outside the
+/// root.
+fn object_names(key: &str) -> Result<Vec<&str>, StoreError> {
+    let safe = !key.is_empty()
+        && key
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'))
+        && key.split('/').next() != Some(META_DIR);
+    if !safe {
+        return Err(StoreError::new(
+            ErrorKind::Other,
+            format!(
+                "key '{key}' cannot be stored in a directory target (empty, '.' or '..' segment)"
+            ),
+        ));
+    }
+    Ok(key.split('/').collect())
+}
+
+/// The path segments of a key's sidecar, `.s3sync-meta/KEY.json`.
+fn sidecar_names(key: &str) -> Result<Vec<String>, StoreError> {
+    let mut names: Vec<String> = std::iter::once(META_DIR)
+        .chain(object_names(key)?)
+        .map(str::to_string)
+        .collect();
+    if let Some(last) = names.last_mut() {
+        last.push_str(".json");
+    }
+    Ok(names)
+}
+
+/// Run blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        StoreError::new(
+            ErrorKind::Other,
+            format!("a directory-target task failed: {e}"),
+        )
+    })?
 }
 
 impl DirStore {
     pub fn new(root: PathBuf) -> Self {
         Self {
-            root,
+            tree: Tree::new(root),
             conditional: Mutex::new(()),
         }
     }
 
-    /// The file for a key; keys with empty, `.` or `..` segments are refused
-    /// so nothing is written outside the root.
-    fn object_path(&self, key: &str) -> Result<PathBuf, StoreError> {
-        let safe = !key.is_empty()
-            && key
-                .split('/')
-                .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'))
-            && key.split('/').next() != Some(META_DIR);
-        if !safe {
-            return Err(StoreError::new(
-                ErrorKind::Other,
-                format!(
-                    "key '{key}' cannot be stored in a directory target (empty, '.' or '..' segment)"
-                ),
-            ));
-        }
-        Ok(self.root.join(key))
-    }
-
-    fn sidecar_path(&self, key: &str) -> PathBuf {
-        self.root.join(META_DIR).join(format!("{key}.json"))
-    }
-
-    async fn read_sidecar(&self, key: &str) -> Option<Sidecar> {
-        let text = tokio::fs::read(self.sidecar_path(key)).await.ok()?;
-        serde_json::from_slice(&text).ok()
-    }
-
-    async fn current_etag(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let path = self.object_path(key)?;
-        match tokio::fs::read(&path).await {
-            Ok(bytes) => Ok(Some(hex::encode(Md5::digest(&bytes)))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error("cannot read", &path, &e)),
-        }
+    /// The MD5 ETag and size of an object, streamed in chunks (never read
+    /// whole); `None` when there is no object.
+    async fn current(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let tree = self.tree.clone();
+        let key = key.to_string();
+        blocking(move || tree.md5(&object_names(&key)?, &mut crate::hash::chunk_buffer())).await
     }
 
     async fn write_sidecar(&self, key: &str, sidecar: &Sidecar) -> Result<(), StoreError> {
-        let path = self.sidecar_path(key);
-        let json = serde_json::to_vec_pretty(sidecar).expect("sidecar serialises");
-        write_atomic(&path, json).await
+        let json = serde_json::to_vec_pretty(sidecar).map_err(|e| {
+            StoreError::new(
+                ErrorKind::Other,
+                format!("{key}: cannot record headers: {e}"),
+            )
+        })?;
+        let tree = self.tree.clone();
+        let key = key.to_string();
+        blocking(move || tree.write(&as_strs(&sidecar_names(&key)?), &json)).await
     }
-}
 
-/// Write bytes to `path` through a temporary file in the same folder.
-/// A new temporary file in `path`'s folder (created if needed), to be
-/// renamed over `path` once complete.
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
-    let parent = path.parent().expect("object paths have a parent");
-    std::fs::create_dir_all(parent).map_err(|e| io_error("cannot create folder", parent, &e))?;
-    tempfile::NamedTempFile::new_in(parent).map_err(|e| io_error("cannot write in", parent, &e))
-}
-
-/// Write a body to a temporary file beside `path` (streamed, never whole in
-/// memory), returning it unpublished with its SHA-256, MD5 and size.
-async fn stage(
-    path: &Path,
-    body: Body,
-) -> Result<(tempfile::NamedTempFile, crate::encode::Digests), StoreError> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut tmp = temp_beside(&path)?;
-        let mut digests = crate::encode::Digester::default();
-        let mut put = |chunk: &[u8]| {
-            digests.update(chunk);
-            std::io::Write::write_all(&mut tmp, chunk)
-        };
-        match &body {
-            Body::Bytes(b) => put(b),
-            Body::File(src) => std::fs::File::open(src).and_then(|mut f| {
-                crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put).map(drop)
-            }),
-        }
-        .map_err(|e| io_error("cannot write", &path, &e))?;
-        Ok((tmp, digests.finish()))
-    })
-    .await
-    .expect("write task panicked")
-}
-
-async fn write_atomic(
-    path: &Path,
-    bytes: impl AsRef<[u8]> + Send + 'static,
-) -> Result<(), StoreError> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut tmp = temp_beside(&path)?;
-        std::io::Write::write_all(&mut tmp, bytes.as_ref())
-            .map_err(|e| io_error("cannot write", &path, &e))?;
-        tmp.persist(&path)
-            .map_err(|e| io_error("cannot write", &path, &e.error))?;
-        Ok(())
-    })
-    .await
-    .expect("write task panicked")
+    /// The objects under `prefix` with ETags computed from their bytes,
+    /// the first `limit` of them in key order.
+    async fn listing(&self, prefix: &str, limit: usize) -> Result<Vec<Listed>, StoreError> {
+        let tree = self.tree.clone();
+        let prefix = prefix.trim_end_matches('/').to_string();
+        blocking(move || {
+            let start = if prefix.is_empty() {
+                Vec::new()
+            } else {
+                object_names(&prefix)?
+            };
+            let mut buf = crate::hash::chunk_buffer();
+            let mut listed = Vec::new();
+            for key in tree.files(&start, META_DIR)?.into_iter().take(limit) {
+                let names: Vec<&str> = key.split('/').collect();
+                // Gone since the walk: not listed.
+                if let Some((etag, size)) = tree.md5(&names, &mut buf)? {
+                    listed.push(Listed { key, size, etag });
+                }
+            }
+            Ok(listed)
+        })
+        .await
+    }
 }
 
 #[async_trait]
 impl Store for DirStore {
     fn describe(&self) -> String {
-        format!("file://{}", self.root.display())
+        format!("file://{}", self.tree.root().display())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
-        let path = self.object_path(key)?;
-        match tokio::fs::read(&path).await {
-            Ok(bytes) => {
-                let etag = hex::encode(Md5::digest(&bytes));
-                Ok(Some(Fetched { bytes, etag }))
+        let tree = self.tree.clone();
+        let key = key.to_string();
+        blocking(move || {
+            let names = object_names(&key)?;
+            let Some(mut file) = tree.open(&names)? else {
+                return Ok(None);
+            };
+            // Read at most one byte past the record cap: a huge file at a
+            // record's key is refused, never held in memory.
+            let path = tree.root().join(&key);
+            let mut bytes = Vec::new();
+            (&mut file)
+                .take(crate::manifest::MAX_RECORD_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_error("cannot read", &path, &e))?;
+            if bytes.len() as u64 > crate::manifest::MAX_RECORD_BYTES {
+                return Err(super::record_too_large(&format!(
+                    "file://{}",
+                    path.display()
+                )));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error("cannot read", &path, &e)),
-        }
+            let etag = hex::encode(Md5::digest(&bytes));
+            Ok(Some(Fetched { bytes, etag }))
+        })
+        .await
     }
 
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
-        let path = self.object_path(&upload.key)?;
-        let (staged, digests) = stage(&path, upload.body).await?;
+        let tree = self.tree.clone();
+        let key = upload.key.clone();
+        let body = upload.body;
+        // The body goes to a temporary file beside the object (streamed,
+        // never whole in memory), with its SHA-256, MD5 and size.
+        let (staged, digests) = blocking(move || {
+            let names = object_names(&key)?;
+            let mut digests = crate::encode::Digester::default();
+            let staged = tree.stage(&names, |tmp| {
+                let mut put = |chunk: &[u8]| {
+                    digests.update(chunk);
+                    tmp.write_all(chunk)
+                };
+                match &body {
+                    Body::Bytes(b) => put(b),
+                    Body::File(src) => std::fs::File::open(src).and_then(|mut f| {
+                        crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put)
+                            .map(drop)
+                    }),
+                }
+            })?;
+            Ok((staged, digests.finish()))
+        })
+        .await?;
         if digests.sha256 != upload.sha256 {
             return Err(changed_in_flight(&upload.key));
         }
@@ -173,7 +216,7 @@ impl Store for DirStore {
         };
         let current = match &condition {
             Condition::None => None,
-            _ => self.current_etag(&upload.key).await?,
+            _ => self.current(&upload.key).await?.map(|(etag, _)| etag),
         };
         if !condition.holds(current.as_deref()) {
             return Err(StoreError::new(
@@ -184,9 +227,9 @@ impl Store for DirStore {
                 ),
             ));
         }
-        staged
-            .persist(&path)
-            .map_err(|e| io_error("cannot write", &path, &e.error))?;
+        let tree = self.tree.clone();
+        let key = upload.key.clone();
+        blocking(move || tree.publish(staged, &object_names(&key)?)).await?;
         self.write_sidecar(
             &upload.key,
             &Sidecar {
@@ -205,7 +248,7 @@ impl Store for DirStore {
         headers: &Headers,
         etag: Option<&str>,
     ) -> Result<String, StoreError> {
-        let Some(current) = self.current_etag(key).await? else {
+        let Some((current, size)) = self.current(key).await? else {
             return Err(StoreError::new(
                 ErrorKind::PreconditionFailed,
                 format!("{key}: the object is gone since it was planned"),
@@ -217,10 +260,6 @@ impl Store for DirStore {
                 format!("{key}: the object changed since it was planned"),
             ));
         }
-        let size = tokio::fs::metadata(self.object_path(key)?)
-            .await
-            .map(|m| m.len())
-            .unwrap_or_default();
         self.write_sidecar(
             key,
             &Sidecar {
@@ -234,75 +273,29 @@ impl Store for DirStore {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
-        let start = if prefix.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(prefix.trim_end_matches('/'))
-        };
-        let root = self.root.clone();
-        let found =
-            tokio::task::spawn_blocking(move || -> Result<Vec<(String, u64)>, StoreError> {
-                if !start.exists() {
-                    return Ok(Vec::new());
-                }
-                let mut out = Vec::new();
-                for entry in walkdir::WalkDir::new(&start)
-                    .into_iter()
-                    .filter_entry(|e| e.depth() > 0 || e.file_name() != META_DIR)
-                {
-                    let entry =
-                        entry.map_err(|e| StoreError::new(ErrorKind::Other, e.to_string()))?;
-                    if entry.depth() == 1 && entry.file_name() == META_DIR && start == root {
-                        continue;
-                    }
-                    if !entry.file_type().is_file() {
-                        continue;
-                    }
-                    let rel = entry.path().strip_prefix(&root).expect("under root");
-                    let Some(key) = rel.to_str() else { continue };
-                    if key.starts_with(META_DIR) {
-                        continue;
-                    }
-                    let size = entry.metadata().map(|m| m.len()).unwrap_or_default();
-                    out.push((key.replace('\\', "/"), size));
-                }
-                out.sort();
-                Ok(out)
-            })
-            .await
-            .expect("list task panicked")?;
-        let mut listed = Vec::with_capacity(found.len());
-        for (key, size) in found {
-            let etag = match self.read_sidecar(&key).await {
-                Some(s) if s.size == size => s.etag,
-                _ => self.current_etag(&key).await?.unwrap_or_default(),
-            };
-            listed.push(Listed { key, size, etag });
-        }
-        Ok(listed)
+        self.listing(prefix, usize::MAX).await
     }
 
     async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {
-        let mut all = self.list(prefix).await?;
-        all.truncate(1000);
-        Ok(all)
+        self.listing(prefix, 1000).await
     }
 
     async fn bucket_exists(&self) -> Result<(), StoreError> {
-        match tokio::fs::metadata(&self.root).await {
+        let root = self.tree.root();
+        match tokio::fs::metadata(root).await {
             Ok(m) if m.is_dir() => Ok(()),
             Ok(_) => Err(StoreError::new(
                 ErrorKind::NoSuchBucket,
                 format!(
                     "{} is a file, not a folder: point file:// at a folder",
-                    self.root.display()
+                    root.display()
                 ),
             )),
             Err(_) => Err(StoreError::new(
                 ErrorKind::NoSuchBucket,
                 format!(
                     "folder {} does not exist yet (a push creates it)",
-                    self.root.display()
+                    root.display()
                 ),
             )),
         }
@@ -316,40 +309,37 @@ impl Store for DirStore {
     }
 
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
-        if !self.object_path(key)?.exists() {
-            return Ok(None);
-        }
-        Ok(Some(
-            self.read_sidecar(key)
-                .await
-                .map(|s| s.headers)
-                .unwrap_or_default(),
-        ))
+        let tree = self.tree.clone();
+        let key = key.to_string();
+        blocking(move || {
+            if tree.open(&object_names(&key)?)?.is_none() {
+                return Ok(None);
+            }
+            let sidecar = tree.read_small(&as_strs(&sidecar_names(&key)?), SIDECAR_LIMIT)?;
+            Ok(Some(
+                sidecar
+                    .and_then(|json| serde_json::from_slice::<Sidecar>(&json).ok())
+                    .map(|s| s.headers)
+                    .unwrap_or_default(),
+            ))
+        })
+        .await
     }
 
     async fn delete(&self, keys: &[String]) -> Vec<Result<(), StoreError>> {
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
-            let result = async {
-                let path = self.object_path(key)?;
-                match tokio::fs::remove_file(&path).await {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(io_error("cannot delete", &path, &e)),
-                }
-                let _ = tokio::fs::remove_file(self.sidecar_path(key)).await;
-                // Remove folders left empty, up to the root.
-                let mut dir = path.parent().map(Path::to_path_buf);
-                while let Some(d) = dir {
-                    if d == self.root || tokio::fs::remove_dir(&d).await.is_err() {
-                        break;
-                    }
-                    dir = d.parent().map(Path::to_path_buf);
-                }
-                Ok(())
-            }
-            .await;
-            out.push(result);
+            let tree = self.tree.clone();
+            let key = key.clone();
+            out.push(
+                blocking(move || {
+                    // The object, then the folders it leaves empty, up to
+                    // the root; then its sidecar.
+                    tree.remove(&object_names(&key)?, true)?;
+                    tree.remove(&as_strs(&sidecar_names(&key)?), false)
+                })
+                .await,
+            );
         }
         out
     }

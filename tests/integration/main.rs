@@ -7,6 +7,7 @@ mod commands;
 mod faults;
 mod file_target;
 mod hostile_record;
+mod hostile_target;
 mod progress;
 mod proxy;
 mod s3_target;
