@@ -288,7 +288,7 @@ impl Store for DirStore {
         Ok(all)
     }
 
-    async fn bucket_exists(&self) -> Result<(), StoreError> {
+    async fn bucket_exists(&self, _prefix: &str) -> Result<(), StoreError> {
         match tokio::fs::metadata(&self.root).await {
             Ok(m) if m.is_dir() => Ok(()),
             Ok(_) => Err(StoreError::new(

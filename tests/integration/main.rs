@@ -6,6 +6,8 @@ mod bad_input;
 mod commands;
 mod faults;
 mod file_target;
+mod iam;
+mod iam_proxy;
 mod progress;
 mod proxy;
 mod s3_target;
