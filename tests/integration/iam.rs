@@ -83,6 +83,7 @@ async fn every_command_works_under_the_printed_policy_and_once_the_manifest_exis
     again.expect(0);
     assert_eq!(summary(&again, "bytes_uploaded"), 0);
     sb.run(&["diff", "--exit-code"]).expect(0);
+    sb.run(&["diff", "--verify", "--exit-code"]).expect(0);
     no_denials(&iam, "re-push and diff");
 
     sb.write("site/css/app.css", "body { color: teal }\n");
@@ -190,6 +191,38 @@ async fn every_command_works_under_the_printed_policy_and_once_the_manifest_exis
         "{}",
         diff.stderr
     );
+}
+
+#[tokio::test]
+async fn a_whole_bucket_or_a_location_with_wildcards_works_under_its_printed_policy() {
+    for (location, denied_at_first) in [("", false), ("v*1?/$x", true)] {
+        let s3 = S3::new("iamloc").await;
+        let proxy = Proxy::start(&s3.endpoint);
+        let sb = Sandbox::with_assets();
+        sb.config(&s3.config(&proxy.endpoint, "").replace(
+            "location = \"static\"\n",
+            &format!("location = \"{location}\"\n"),
+        ));
+        let policy = printed(&sb, &["policy", "--delete"]);
+        let iam = Iam::new(vec![policy], None);
+        iam.install(&proxy);
+        sb.run(&["check"]).expect(0);
+        sb.run(&["push"]).expect(0);
+        // With no location, ListBucket is unconditioned: a missing record
+        // answers 404 and nothing is ever denied.
+        assert_eq!(!iam.take_denied().is_empty(), denied_at_first, "{location}");
+        sb.write("site/robots.txt", "User-agent: *\nDisallow: /\n");
+        let again = sb.run(&["push", "--json"]);
+        again.expect(0);
+        assert_eq!(summary(&again, "changed"), 1);
+        no_denials(&iam, location);
+        let key = if location.is_empty() {
+            "robots.txt".to_string()
+        } else {
+            format!("{location}/robots.txt")
+        };
+        assert!(s3.keys().await.contains(&key), "{location}");
+    }
 }
 
 #[tokio::test]
