@@ -132,43 +132,61 @@ async fn check_command(global: &GlobalArgs, args: &TargetArgs, ui: Ui) -> anyhow
     let store = sync::open_store(&settings).await?;
     let results = crate::check::run(&settings, &store).await;
     ui.out(&crate::check::render(&results))?;
-    Ok(if results.iter().all(|r| r.ok) {
+    Ok(if results.iter().all(crate::check::CheckResult::ok) {
         Exit::Success
     } else {
         Exit::Error
     })
 }
 
+/// `policy` prints exactly one JSON document on stdout, so it can be piped
+/// to `aws iam put-user-policy` or `aws s3api put-bucket-policy`: the IAM
+/// policy, or with `--public` only the bucket policy. Headings and notes go
+/// to stderr.
 fn policy_command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Result<Exit> {
     let settings = load_settings(global, &target_overrides(global, &args.target))?;
     let bucket = s3_bucket(&settings, "policy")?;
-    let pretty =
-        |v: &serde_json::Value| format!("{}\n", serde_json::to_string_pretty(v).expect("JSON"));
-    ui.info("IAM policy for the identity that runs s3sync:");
-    ui.out_data(&pretty(&crate::policy::iam_policy(
-        &settings,
-        &bucket,
-        args.delete,
-    )))?;
-    if args.public {
-        ui.info(&format!(
-            "\nBucket policy granting public read of s3://{bucket}/{} (apply with `aws s3api put-bucket-policy --bucket {bucket} --policy file://policy.json`):",
-            if settings.prefix.is_empty() { "*".to_string() } else { format!("{}/*", settings.prefix) }
-        ));
-        ui.out_data(&pretty(&crate::policy::public_bucket_policy(
+    let pretty = |v: &serde_json::Value| {
+        serde_json::to_string_pretty(v)
+            .map(|text| format!("{text}\n"))
+            .context("cannot print the policy as JSON")
+    };
+    if !args.public {
+        ui.info("IAM policy for the identity that runs s3sync:");
+        ui.out_data(&pretty(&crate::policy::iam_policy(
             &settings,
             &bucket,
-            args.referer.as_deref(),
-        )))?;
+            args.delete,
+        ))?)?;
+        return Ok(Exit::Success);
     }
+    let public = crate::policy::public_bucket_policy(&settings, &bucket, args.referer.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    ui.info(&format!(
+        "Bucket policy granting public read of s3://{bucket}/{} except s3sync's records and the files rules keep private (apply with `s3sync policy --public | aws s3api put-bucket-policy --bucket {bucket} --policy file:///dev/stdin`; `s3sync policy` prints the IAM policy for the identity that runs s3sync):",
+        if settings.prefix.is_empty() { "*".to_string() } else { format!("{}/*", settings.prefix) }
+    ));
+    for note in &public.notes {
+        ui.info(note);
+    }
+    ui.out_data(&pretty(&public.document)?)?;
     Ok(Exit::Success)
 }
 
+/// `url`: the public URL, or a presigned one when asked, when
+/// `querystring_auth` is on, or when the config keeps the file private (its
+/// ACL is not public): a plain URL for it would only answer 403.
 async fn url_command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Result<Exit> {
     let settings = load_settings(global, &target_overrides(global, &args.target))?;
     let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
     let key = crate::local::key_for(&settings.prefix, &path);
-    let url = if args.presign || args.expires.is_some() || settings.public.querystring_auth {
+    let on_s3 = matches!(settings.destination, Some(config::Destination::S3 { .. }));
+    let rules = crate::rules::Rules::new(&settings, crate::hashed::Hashed::default())
+        .map_err(|problems| anyhow::anyhow!("invalid rules: {}", problems.join("; ")))?;
+    let acl = rules.resolve(&path).headers.acl;
+    let private = on_s3 && !crate::policy::meant_public(acl.as_deref(), &settings.objects.acl);
+    let asked = args.presign || args.expires.is_some() || settings.public.querystring_auth;
+    let url = if asked || private {
         s3_bucket(&settings, "url --presign")?;
         let seconds = args.expires.unwrap_or(settings.public.querystring_expire);
         if seconds == 0 || seconds > crate::urls::MAX_PRESIGN_SECONDS {
@@ -176,6 +194,12 @@ async fn url_command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Re
                 "--expires {seconds}: a presigned URL lives 1 to {} seconds (7 days)",
                 crate::urls::MAX_PRESIGN_SECONDS
             );
+        }
+        if private && !asked {
+            ui.info(&format!(
+                "note: {key} is private (ACL {}), so this is a presigned URL, valid for {seconds} seconds (--expires changes that)",
+                acl.as_deref().map_or_else(|| "none sent".to_string(), |a| format!("\"{a}\""))
+            ));
         }
         let store = sync::open_store(&settings).await?;
         store

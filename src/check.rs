@@ -1,5 +1,9 @@
-//! `s3sync check`: before a deploy, probe the target with the configured
-//! credentials. One result per check, each failure with its fix.
+//! `s3sync check`: before a deploy, check the local side (config, source
+//! tree) and probe the target with the configured credentials. One result
+//! per check, each failure with its fix.
+//!
+//! Every request is one the printed IAM policy (`s3sync policy`) allows:
+//! reachability is a listing scoped to the prefix, never HeadBucket.
 
 use std::fmt::Write as _;
 
@@ -8,29 +12,99 @@ use crate::local;
 use crate::manifest::{Headers, Manifest};
 use crate::store::{Condition, ErrorKind, SharedStore, StoreError, Upload};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Ok,
+    Fail,
+    /// Not checked, and not a failure (say why in the detail).
+    Skip,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
-    pub ok: bool,
+    pub mark: Mark,
     pub what: String,
-    /// The error and its fix, for a failure; a detail for a success.
+    /// The error and its fix, for a failure; a detail otherwise.
     pub detail: Option<String>,
+}
+
+impl CheckResult {
+    /// Passed or skipped: nothing to fix.
+    pub fn ok(&self) -> bool {
+        self.mark != Mark::Fail
+    }
 }
 
 fn pass(what: impl Into<String>, detail: Option<String>) -> CheckResult {
     CheckResult {
-        ok: true,
+        mark: Mark::Ok,
         what: what.into(),
         detail,
     }
 }
 
-fn fail(what: impl Into<String>, e: &StoreError) -> CheckResult {
+fn failed(what: impl Into<String>, detail: impl Into<String>) -> CheckResult {
     CheckResult {
-        ok: false,
+        mark: Mark::Fail,
         what: what.into(),
-        detail: Some(e.message.clone()),
+        detail: Some(detail.into()),
     }
 }
+
+fn fail(what: impl Into<String>, e: &StoreError) -> CheckResult {
+    failed(what, e.message.clone())
+}
+
+/// The local side: the config's rules compile, and the source is a
+/// readable folder with files to publish (and readable build manifests).
+/// A config that names no source is skipped, not failed: `push SOURCE`
+/// takes it on the command line, so a target-only config is legitimate.
+pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
+    let config = settings.config_file.as_ref().map_or_else(
+        || "config (no config file: environment and defaults)".to_string(),
+        |p| format!("config {}", p.display()),
+    );
+    let mut out = vec![
+        match crate::rules::Rules::new(settings, crate::hashed::Hashed::default()) {
+            Ok(_) => pass(config, None),
+            Err(problems) => failed(config, problems.join("; ")),
+        },
+    ];
+    let Some(source) = &settings.source else {
+        out.push(CheckResult {
+            mark: Mark::Skip,
+            what: "source".into(),
+            detail: Some(
+                "none configured, so not checked (set `source` in s3sync.toml, or pass SOURCE to push)"
+                    .into(),
+            ),
+        });
+        return out;
+    };
+    let what = format!("source {}", source.display());
+    out.push(match crate::scan::scan(source, &settings.filter) {
+        Ok(scan) => match local::rules_for(settings, source) {
+            Ok(_) => pass(
+                what,
+                Some(format!(
+                    "{} files to publish, {}",
+                    scan.files.len(),
+                    humansize::format_size(
+                        scan.files.iter().map(|f| f.size).sum::<u64>(),
+                        humansize::DECIMAL
+                    )
+                )),
+            ),
+            Err(e) => failed(what, e.to_string()),
+        },
+        Err(e) => failed(what, e.to_string()),
+    });
+    out
+}
+
+/// The probe's name when deletes are off (it matches `.s3sync-check-*`,
+/// which `policy --public` keeps private).
+const FIXED_PROBE: &str = ".s3sync-check-probe";
 
 fn probe(key: &str, acl: Option<&str>) -> Upload {
     Upload::from_bytes(
@@ -53,8 +127,11 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
     } else {
         format!("{}/", settings.prefix)
     };
-    let mut out = Vec::new();
-    if let Err(e) = store.bucket_exists().await {
+    let local_settings = settings.clone();
+    let mut out = tokio::task::spawn_blocking(move || local_checks(&local_settings))
+        .await
+        .unwrap_or_else(|e| vec![failed("source", format!("the check stopped: {e}"))]);
+    if let Err(e) = store.bucket_exists(&prefix).await {
         out.push(fail(format!("{target} exists and is reachable"), &e));
         return out;
     }
@@ -83,20 +160,28 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
                 "remote manifest",
                 Some(format!("{} objects recorded", m.entries.len())),
             ),
-            Err(e) => CheckResult {
-                ok: false,
-                what: "remote manifest".into(),
-                detail: Some(format!("{manifest_key}: {e}")),
-            },
+            Err(e) => failed("remote manifest", format!("{manifest_key}: {e}")),
         },
         Err(e) => fail("can read the remote manifest", &e),
     });
 
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let key = format!("{prefix}.s3sync-check-{}-{nonce}", std::process::id());
-    let wrote = store.put(probe(&key, None), Condition::Absent).await;
+    // With deletes on, a probe of its own is written and deleted. With
+    // deletes off the printed policy grants no s3:DeleteObject, and a denied
+    // request is noise for whoever watches the account: the probe goes to
+    // one fixed key instead, overwritten by every check, never deleted.
+    let delete_needed = settings.sync.delete;
+    let (key, condition) = if delete_needed {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        (
+            format!("{prefix}.s3sync-check-{}-{nonce}", std::process::id()),
+            Condition::Absent,
+        )
+    } else {
+        (format!("{prefix}{FIXED_PROBE}"), Condition::None)
+    };
+    let wrote = store.put(probe(&key, None), condition).await;
     out.push(match &wrote {
         Ok(_) => pass(format!("can write under {prefix}"), None),
         Err(e) => fail(format!("can write under {prefix}"), e),
@@ -123,18 +208,18 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
     } else {
         out.push(pass("no ACL is sent (default_acl = \"none\")", None));
     }
+    if !delete_needed {
+        out.push(pass(
+            "deletes are off ([sync] delete = false)",
+            Some(format!(
+                "not tried (the policy needs no s3:DeleteObject); the probe {key} stays, overwritten by each check"
+            )),
+        ));
+        return out;
+    }
     let deleted = store.delete(std::slice::from_ref(&key)).await.remove(0);
-    let delete_needed = settings.sync.delete;
     out.push(match deleted {
         Ok(()) => pass("can delete under the prefix", None),
-        Err(e) if !delete_needed => CheckResult {
-            ok: true,
-            what: "can delete under the prefix".into(),
-            detail: Some(format!(
-                "no, but deletes are off; the probe {key} was left behind ({})",
-                e.message
-            )),
-        },
         Err(e) => fail("can delete under the prefix ([sync] delete = true)", &e),
     });
     out
@@ -144,14 +229,18 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
 pub fn render(results: &[CheckResult]) -> String {
     let mut out = String::new();
     for r in results {
-        let mark = if r.ok { "ok  " } else { "FAIL" };
+        let mark = match r.mark {
+            Mark::Ok => "ok  ",
+            Mark::Fail => "FAIL",
+            Mark::Skip => "skip",
+        };
         let _ = write!(out, "{mark} {}", r.what);
         if let Some(d) = &r.detail {
             let _ = write!(out, ": {d}");
         }
         out.push('\n');
     }
-    let failed = results.iter().filter(|r| !r.ok).count();
+    let failed = results.iter().filter(|r| !r.ok()).count();
     if failed == 0 {
         out.push_str("all checks passed\n");
     } else {
@@ -177,11 +266,33 @@ mod tests {
     async fn all_pass_on_a_working_store_and_the_probe_is_removed() {
         let store = Arc::new(MemoryStore::new());
         let shared: SharedStore = store.clone();
-        let results = run(&settings(), &shared).await;
-        assert!(results.iter().all(|r| r.ok), "{results:?}");
-        assert_eq!(results.len(), 6);
+        let with_deletes = crate::config::settings_from_toml(
+            "[storage]\nlocation = \"static\"\n[sync]\ndelete = true\n",
+        );
+        let results = run(&with_deletes, &shared).await;
+        assert!(results.iter().all(CheckResult::ok), "{results:?}");
+        assert_eq!(results.len(), 8);
+        assert_eq!(results[1].mark, Mark::Skip, "no source configured");
         assert!(store.keys().is_empty(), "probe deleted");
         assert!(render(&results).ends_with("all checks passed\n"));
+    }
+
+    #[tokio::test]
+    async fn with_deletes_off_no_delete_is_sent_and_one_fixed_probe_stays() {
+        let store = Arc::new(MemoryStore::new());
+        let shared: SharedStore = store.clone();
+        for _ in 0..2 {
+            let results = run(&settings(), &shared).await;
+            assert!(results.iter().all(CheckResult::ok), "{results:?}");
+            assert!(
+                render(&results).contains("ok   deletes are off"),
+                "{}",
+                render(&results)
+            );
+        }
+        let log = store.take_log();
+        assert!(!log.iter().any(|op| op.starts_with("delete")), "{log:?}");
+        assert_eq!(store.keys(), ["static/.s3sync-check-probe"]);
     }
 
     #[tokio::test]
@@ -194,7 +305,7 @@ mod tests {
         let shared: SharedStore = store.clone();
         let results = run(&settings(), &shared).await;
         let last = results.last().unwrap();
-        assert!(!last.ok);
+        assert!(!last.ok());
         assert_eq!(last.what, "can write under static/");
         let text = render(&results);
         assert!(
@@ -202,5 +313,61 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("1 check(s) failed\n"), "{text}");
+    }
+
+    fn with_source(source: &Path) -> Settings {
+        let source = source.to_str().unwrap().to_string();
+        let lookup = move |k: &str| match k {
+            "S3SYNC_LOCATION" => Some("static".to_string()),
+            "S3SYNC_SOURCE" => Some(source.clone()),
+            _ => None,
+        };
+        Settings::resolve(&Overrides::default(), &lookup, None, Path::new("/")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_missing_source_fails_with_its_fix_while_the_target_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("build");
+        let shared: SharedStore = Arc::new(MemoryStore::new());
+        let results = run(&with_source(&missing), &shared).await;
+        let text = render(&results);
+        assert!(
+            text.contains(&format!(
+                "FAIL source {}: source folder {} does not exist",
+                missing.display(),
+                missing.display()
+            )) && text.contains("did the build run?"),
+            "{text}"
+        );
+        assert!(text.ends_with("1 check(s) failed\n"), "{text}");
+
+        std::fs::create_dir(&missing).unwrap();
+        let empty = render(&run(&with_source(&missing), &shared).await);
+        assert!(empty.contains("has no files to publish"), "{empty}");
+
+        std::fs::write(missing.join("app.css"), "body{}").unwrap();
+        let results = run(&with_source(&missing), &shared).await;
+        assert!(results.iter().all(CheckResult::ok), "{results:?}");
+        assert_eq!(
+            results[1].detail.as_deref(),
+            Some("1 files to publish, 6 B")
+        );
+    }
+
+    #[test]
+    fn a_bad_rule_glob_fails_the_config_check() {
+        let s =
+            crate::config::settings_from_toml("[[rules]]\nmatch = \"css/[a\"\nacl = \"private\"\n");
+        let results = local_checks(&s);
+        assert_eq!(results[0].mark, Mark::Fail);
+        assert!(
+            results[0]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains("bad glob 'css/[a'"),
+            "{results:?}"
+        );
     }
 }

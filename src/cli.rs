@@ -29,9 +29,9 @@ pub enum Command {
     Manifest(SourceArgs),
     /// Check config, credentials and bucket access before a deploy.
     Check(TargetArgs),
-    /// Print the least-privilege IAM policy the config needs (--public: also a public-read bucket policy).
+    /// Print the least-privilege IAM policy the config needs (--public: the public-read bucket policy instead).
     Policy(PolicyArgs),
-    /// Print the public URL of a file, or a presigned GET URL.
+    /// Print the public URL of a file, or a presigned GET URL (always for a private file).
     Url(UrlArgs),
     /// Show the key, content type, encoding, headers and matching rule for one file.
     Explain(ExplainArgs),
@@ -60,10 +60,13 @@ pub struct PolicyArgs {
     /// Include s3:DeleteObject (as if pushing with --delete).
     #[arg(long)]
     pub delete: bool,
-    /// Also print a bucket policy granting public read of the prefix (for buckets with ACLs disabled).
+    /// Print instead the bucket policy granting public read of the prefix (for buckets with ACLs
+    /// disabled), except s3sync's records and files [[rules]] keep private. Stdout is that one
+    /// JSON document.
     #[arg(long)]
     pub public: bool,
-    /// With --public: allow only requests whose Referer is a page on HOST.
+    /// With --public: allow only requests whose Referer is a page on HOST (not access control:
+    /// any client can send any Referer).
     #[arg(long, value_name = "HOST", requires = "public")]
     pub referer: Option<String>,
 }
@@ -74,7 +77,8 @@ pub struct UrlArgs {
     pub path: String,
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Print a presigned GET URL (the default with querystring_auth = true).
+    /// Print a presigned GET URL (the default with querystring_auth = true, and for files the
+    /// config keeps private).
     #[arg(long)]
     pub presign: bool,
     /// Presigned URL lifetime in seconds [default: querystring_expire, 3600; at most 604800]

@@ -21,6 +21,7 @@ pub mod explain;
 pub mod globs;
 pub mod hash;
 pub mod hashed;
+pub mod iam_pattern;
 pub mod intent;
 pub mod local;
 pub mod manifest;

@@ -1,9 +1,17 @@
 //! Least-privilege IAM policy derived from the config, and the public-read
 //! bucket policy for buckets with ACLs disabled.
+//!
+//! The contract: everything s3sync does works under [`iam_policy`] as AWS
+//! evaluates it, and nothing else is granted. `s3:ListBucket` is granted
+//! only for the prefix (`s3:prefix` condition), so s3sync never sends
+//! HeadBucket or an unscoped listing (see `store::s3`). The prefix and keys
+//! are escaped for IAM (`iam_pattern`): a `*` in `location` does not widen
+//! the grant.
 
 use serde_json::{Value, json};
 
 use crate::config::{Acl, Settings};
+use crate::iam_pattern;
 
 /// Whether any object is sent with an ACL header.
 pub fn sends_acls(settings: &Settings) -> bool {
@@ -14,12 +22,18 @@ pub fn sends_acls(settings: &Settings) -> bool {
             .any(|r| matches!(r.acl, Some(Acl::Canned(_))))
 }
 
-fn objects_arn(bucket: &str, prefix: &str) -> String {
+/// The IAM text for the prefix and the keys under it: `prefix/` (escaped)
+/// or nothing for the whole bucket.
+fn key_pattern(prefix: &str, rest: &str) -> String {
     if prefix.is_empty() {
-        format!("arn:aws:s3:::{bucket}/*")
+        rest.to_string()
     } else {
-        format!("arn:aws:s3:::{bucket}/{prefix}/*")
+        format!("{}/{rest}", iam_pattern::escape(prefix))
     }
+}
+
+fn objects_arn(bucket: &str, prefix: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{}", key_pattern(prefix, "*"))
 }
 
 /// The IAM policy the identity running s3sync needs: list the prefix, read
@@ -34,7 +48,7 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
         "Resource": format!("arn:aws:s3:::{bucket}"),
     });
     if !prefix.is_empty() {
-        list["Condition"] = json!({"StringLike": {"s3:prefix": [format!("{prefix}/*")]}});
+        list["Condition"] = json!({"StringLike": {"s3:prefix": [key_pattern(prefix, "*")]}});
     }
     // Large files go in parts; a failed one is aborted.
     let mut actions = vec!["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"];
@@ -58,16 +72,57 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     })
 }
 
+/// Whether an object stored with the ACL header `acl` (`None`: no header)
+/// is meant to be read by everyone, given the configured `default_acl`.
+/// Without a header an object is private, unless the config sends no ACLs
+/// at all (`default_acl = "none"`): then a public bucket policy is how the
+/// objects are made public.
+pub fn meant_public(acl: Option<&str>, default: &Acl) -> bool {
+    match acl {
+        Some(acl) => matches!(acl, "public-read" | "public-read-write"),
+        None => *default == Acl::Omit,
+    }
+}
+
+/// The public-read bucket policy and what the user should know about it
+/// (for stderr).
+#[derive(Debug, Clone)]
+pub struct PublicPolicy {
+    pub document: Value,
+    pub notes: Vec<String>,
+}
+
 /// A bucket policy granting everyone read access to the prefix (what
 /// `public-read` ACLs do, for buckets whose Object Ownership disables ACLs),
 /// optionally only for requests from pages on `referer`.
-pub fn public_bucket_policy(settings: &Settings, bucket: &str, referer: Option<&str>) -> Value {
-    let mut statement = json!({
+///
+/// s3sync's records (manifest, intent, `check` probes) and the objects a
+/// rule keeps private are excluded by an explicit Deny for principals
+/// outside the bucket's account (anonymous requests included), so the
+/// identity running s3sync still reads them. Where a rule's glob has no
+/// exact IAM form the Deny covers a wider pattern, and a note says so.
+/// Refused when `default_acl` itself is private: the config keeps objects
+/// private, and a policy cannot list the few a rule makes public.
+pub fn public_bucket_policy(
+    settings: &Settings,
+    bucket: &str,
+    referer: Option<&str>,
+) -> Result<PublicPolicy, String> {
+    let default = &settings.objects.acl;
+    if !meant_public(default.header(), default) {
+        return Err(format!(
+            "default_acl = \"{}\" keeps every object private, so a bucket policy making the prefix public would publish what the config keeps private. Fix: set `default_acl = \"none\"` in [storage] for a bucket with ACLs disabled (then mark private files with [[rules]] acl = \"private\"), or keep the objects private and share them with `s3sync url --presign`",
+            default.header().unwrap_or("none")
+        ));
+    }
+    let prefix = &settings.prefix;
+    let mut notes = Vec::new();
+    let mut allow = json!({
         "Sid": "PublicReadOfThePrefix",
         "Effect": "Allow",
         "Principal": "*",
         "Action": "s3:GetObject",
-        "Resource": objects_arn(bucket, &settings.prefix),
+        "Resource": objects_arn(bucket, prefix),
     });
     if let Some(host) = referer {
         let host = host.trim_end_matches('/');
@@ -76,9 +131,58 @@ pub fn public_bucket_policy(settings: &Settings, bucket: &str, referer: Option<&
         } else {
             vec![format!("https://{host}/*"), format!("http://{host}/*")]
         };
-        statement["Condition"] = json!({"StringLike": {"aws:Referer": patterns}});
+        allow["Condition"] = json!({"StringLike": {"aws:Referer": patterns}});
+        notes.push(
+            "note: the Referer condition is not access control: any client can send any Referer header. It only discourages hotlinking from other sites; for files that must stay private use [[rules]] acl = \"private\" and `s3sync url --presign`".to_string(),
+        );
     }
-    json!({"Version": "2012-10-17", "Statement": [statement]})
+    let arn = |pattern: String| format!("arn:aws:s3:::{bucket}/{pattern}");
+    let manifest = crate::local::manifest_key(settings);
+    let mut denied = vec![
+        arn(iam_pattern::escape(&manifest)),
+        arn(iam_pattern::escape(&crate::intent::intent_key(&manifest))),
+        arn(key_pattern(prefix, ".s3sync-check-*")),
+    ];
+    for rule in &settings.rules {
+        let acl = match &rule.acl {
+            Some(acl) => acl.header(),
+            None => continue,
+        };
+        if meant_public(acl, default) {
+            continue;
+        }
+        let translated = iam_pattern::glob(&rule.glob.pattern);
+        let patterns: Vec<String> = translated
+            .patterns
+            .iter()
+            .map(|p| arn(key_pattern(prefix, p)))
+            .collect();
+        if !translated.exact {
+            notes.push(format!(
+                "note: the rule `{}` ({}) keeps its files private, but IAM cannot express that glob exactly: the Deny covers {}, which may also keep some public files private",
+                rule.glob.pattern,
+                rule.glob.origin,
+                patterns.join(", ")
+            ));
+        }
+        denied.extend(patterns);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    denied.retain(|r| seen.insert(r.clone()));
+    let deny = json!({
+        "Sid": "KeepRecordsAndPrivateFilesPrivate",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": denied,
+        // Anonymous requests have no aws:PrincipalAccount: a negated
+        // operator matches them, and every other account.
+        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+    });
+    Ok(PublicPolicy {
+        document: json!({"Version": "2012-10-17", "Statement": [allow, deny]}),
+        notes,
+    })
 }
 
 #[cfg(test)]
@@ -127,13 +231,103 @@ mod tests {
     #[test]
     fn public_bucket_policy_with_referer() {
         let s = settings("[storage]\nbucket_name = \"site\"\nlocation = \"static\"\n");
-        insta::assert_snapshot!(
-            serde_json::to_string_pretty(&public_bucket_policy(
-                &s,
-                "site",
-                Some("www.example.com")
-            ))
-            .unwrap()
+        let p = public_bucket_policy(&s, "site", Some("www.example.com")).unwrap();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&p.document).unwrap());
+        assert!(
+            p.notes[0].contains("the Referer condition is not access control"),
+            "{:?}",
+            p.notes
         );
+    }
+
+    #[test]
+    fn wildcards_in_the_location_do_not_widen_the_grant() {
+        let s = settings("[storage]\nbucket_name = \"site\"\nlocation = \"a*b/v?$x\"\n");
+        let p = iam_policy(&s, "site", false);
+        assert_eq!(
+            p["Statement"][0]["Condition"]["StringLike"]["s3:prefix"][0],
+            "a${*}b/v${?}${$}x/*"
+        );
+        assert_eq!(
+            p["Statement"][1]["Resource"],
+            "arn:aws:s3:::site/a${*}b/v${?}${$}x/*"
+        );
+        let public = public_bucket_policy(&s, "site", None).unwrap().document;
+        assert_eq!(
+            public["Statement"][0]["Resource"],
+            "arn:aws:s3:::site/a${*}b/v${?}${$}x/*"
+        );
+        assert_eq!(
+            public["Statement"][1]["Resource"][0],
+            "arn:aws:s3:::site/a${*}b/v${?}${$}x/.s3sync-manifest.json"
+        );
+    }
+
+    #[test]
+    fn public_policy_keeps_records_and_private_rules_private() {
+        let s = settings(
+            "[storage]\nbucket_name = \"site\"\nlocation = \"static\"\ndefault_acl = \"none\"\n\
+             [[rules]]\nmatch = \"*.pdf\"\nacl = \"private\"\n\
+             [[rules]]\nmatch = \"drafts/*.html\"\nacl = \"authenticated-read\"\n\
+             [[rules]]\nmatch = \"*.txt\"\nacl = \"none\"\n\
+             [[rules]]\nmatch = \"*.css\"\ncache_control = \"no-cache\"\n",
+        );
+        let p = public_bucket_policy(&s, "site", None).unwrap();
+        let deny = &p.document["Statement"][1];
+        assert_eq!(deny["Effect"], "Deny");
+        assert_eq!(deny["Principal"], "*");
+        assert_eq!(
+            deny["Resource"],
+            json!([
+                "arn:aws:s3:::site/static/.s3sync-manifest.json",
+                "arn:aws:s3:::site/static/.s3sync-manifest.json.intent",
+                "arn:aws:s3:::site/static/.s3sync-check-*",
+                "arn:aws:s3:::site/static/*.pdf",
+                "arn:aws:s3:::site/static/drafts/*.html",
+            ]),
+            "acl = \"none\" under default_acl = \"none\" stays public"
+        );
+        assert_eq!(
+            deny["Condition"],
+            json!({"StringNotEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}})
+        );
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert!(
+            p.notes[0].contains("`drafts/*.html`")
+                && p.notes[0].contains("arn:aws:s3:::site/static/drafts/*.html"),
+            "{}",
+            p.notes[0]
+        );
+
+        // Under a public-read default, `acl = "none"` sends no ACL: private.
+        let s = settings(
+            "[storage]\nbucket_name = \"site\"\n[[rules]]\nmatch = \"secret.txt\"\nacl = \"none\"\n",
+        );
+        let p = public_bucket_policy(&s, "site", None).unwrap();
+        assert_eq!(
+            p.document["Statement"][1]["Resource"],
+            json!([
+                "arn:aws:s3:::site/.s3sync-manifest.json",
+                "arn:aws:s3:::site/.s3sync-manifest.json.intent",
+                "arn:aws:s3:::site/.s3sync-check-*",
+                "arn:aws:s3:::site/secret.txt",
+                "arn:aws:s3:::site/*/secret.txt",
+            ])
+        );
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn public_policy_is_refused_when_the_default_acl_is_private() {
+        let s = settings("[storage]\nbucket_name = \"site\"\ndefault_acl = \"private\"\n");
+        let err = public_bucket_policy(&s, "site", None).unwrap_err();
+        assert!(
+            err.starts_with("default_acl = \"private\" keeps every object private")
+                && err.contains("Fix: set `default_acl = \"none\"`"),
+            "{err}"
+        );
+        assert!(meant_public(None, &Acl::Omit));
+        assert!(!meant_public(None, &Acl::Canned("public-read".into())));
+        assert!(!meant_public(Some("bucket-owner-read"), &Acl::Omit));
     }
 }

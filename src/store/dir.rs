@@ -280,7 +280,7 @@ impl Store for DirStore {
         self.listing(prefix, 1000).await
     }
 
-    async fn bucket_exists(&self) -> Result<(), StoreError> {
+    async fn bucket_exists(&self, _prefix: &str) -> Result<(), StoreError> {
         let root = self.tree.root();
         match tokio::fs::metadata(root).await {
             Ok(m) if m.is_dir() => Ok(()),

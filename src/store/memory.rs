@@ -161,7 +161,7 @@ impl Store for MemoryStore {
         Ok(all)
     }
 
-    async fn bucket_exists(&self) -> Result<(), StoreError> {
+    async fn bucket_exists(&self, _prefix: &str) -> Result<(), StoreError> {
         Ok(())
     }
 

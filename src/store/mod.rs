@@ -1,6 +1,7 @@
-//! The narrow storage interface, in s3sync's own words. `s3.rs` is the only
-//! file that knows the AWS SDK; `dir.rs` is a real directory target;
-//! `memory.rs` serves tests and fault injection.
+//! The narrow storage interface, in s3sync's own words. `s3.rs` (with its
+//! part `s3/prefix.rs`) is the only module that knows the AWS SDK; `dir.rs`
+//! is a real directory target; `memory.rs` serves tests and fault
+//! injection.
 
 pub mod dir;
 pub mod memory;
@@ -154,8 +155,10 @@ pub trait Store: Send + Sync {
     fn describe(&self) -> String;
 
     /// Read a small object whole (the record objects); `None` when it does
-    /// not exist. An object over `manifest::MAX_RECORD_BYTES` is refused
-    /// (see [`record_too_large`]) before it is held in memory.
+    /// not exist (also when S3 answers 403 for it and a listing of the key
+    /// shows it absent: see `s3/prefix.rs`). An object over
+    /// `manifest::MAX_RECORD_BYTES` is refused (see [`record_too_large`])
+    /// before it is held in memory.
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError>;
 
     /// Read a small object unless it still has `etag` (`If-None-Match`, so
@@ -181,14 +184,18 @@ pub trait Store: Send + Sync {
     ) -> Result<String, StoreError>;
 
     /// Every object under `prefix` (a folder-like prefix ending in `/`, or
-    /// empty for the whole bucket).
+    /// empty for the whole bucket). Always scoped to `prefix`: the printed
+    /// IAM policy allows listing only there.
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError>;
 
     /// The first page (up to 1000 objects) under `prefix`: a cheap probe.
     async fn list_page(&self, prefix: &str) -> Result<Vec<Listed>, StoreError>;
 
-    /// Whether the bucket (or folder) exists and can be reached.
-    async fn bucket_exists(&self) -> Result<(), StoreError>;
+    /// Whether the bucket (or folder) exists and `prefix` (as for
+    /// [`Store::list`]) can be listed: the one reachability probe that
+    /// works under a policy granting only the prefix (S3 authorises
+    /// HeadBucket as an unscoped listing).
+    async fn bucket_exists(&self, prefix: &str) -> Result<(), StoreError>;
 
     /// A URL that lets anyone GET `key` until it expires.
     async fn presign_get(
@@ -197,7 +204,8 @@ pub trait Store: Send + Sync {
         expires: std::time::Duration,
     ) -> Result<String, StoreError>;
 
-    /// The headers of one object (the ACL is not part of the answer).
+    /// The headers of one object (the ACL is not part of the answer);
+    /// `None` when it does not exist, read as for [`Store::get`].
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError>;
 
     /// Delete keys; one result per key, in order.

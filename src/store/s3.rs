@@ -1,5 +1,6 @@
-//! `s3://bucket/prefix` through the official AWS SDK. The only file that
-//! knows `aws_sdk_s3`: everything is turned into s3sync's own types here.
+//! `s3://bucket/prefix` through the official AWS SDK. The only module that
+//! knows `aws_sdk_s3` (with its part `prefix.rs`): everything is turned into
+//! s3sync's own types here.
 
 use std::collections::HashMap;
 
@@ -25,6 +26,9 @@ use tokio::task::JoinSet;
 use super::{Body, Condition, ErrorKind, Fetched, Listed, Read, Store, StoreError, Upload};
 use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
 use crate::manifest::{Headers, MAX_RECORD_BYTES};
+use prefix::denied_by_policy;
+
+mod prefix;
 
 pub struct S3Store {
     client: Client,
@@ -499,6 +503,11 @@ impl Store for S3Store {
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 304) => {
                 return Ok(Read::Unchanged);
             }
+            Err(e) if denied_by_policy(&e) => {
+                let denied = self.error("s3:GetObject", &self.resource(key), &e);
+                self.missing_after_403(key, denied).await?;
+                return Ok(Read::Missing);
+            }
             Err(e) => return Err(self.error("s3:GetObject", &self.resource(key), &e)),
         };
         let etag = out.e_tag().map(unquote).unwrap_or_default();
@@ -605,13 +614,7 @@ impl Store for S3Store {
             .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                self.error(
-                    "s3:ListBucket",
-                    &format!("arn:aws:s3:::{}", self.bucket),
-                    &e,
-                )
-            })?;
+            let page = page.map_err(|e| self.error("s3:ListBucket", &self.listing(prefix), &e))?;
             out.extend(page.contents().iter().filter_map(listed));
         }
         Ok(out)
@@ -625,49 +628,12 @@ impl Store for S3Store {
             .set_prefix((!prefix.is_empty()).then(|| prefix.to_string()))
             .send()
             .await
-            .map_err(|e| {
-                self.error(
-                    "s3:ListBucket",
-                    &format!("arn:aws:s3:::{}", self.bucket),
-                    &e,
-                )
-            })?;
+            .map_err(|e| self.error("s3:ListBucket", &self.listing(prefix), &e))?;
         Ok(page.contents().iter().filter_map(listed).collect())
     }
 
-    async fn bucket_exists(&self) -> Result<(), StoreError> {
-        let arn = format!("arn:aws:s3:::{}", self.bucket);
-        match self.client.head_bucket().bucket(&self.bucket).send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error().is_some_and(
-                    aws_sdk_s3::operation::head_bucket::HeadBucketError::is_not_found,
-                ) =>
-            {
-                Err(StoreError::new(
-                    ErrorKind::NoSuchBucket,
-                    self.no_such_bucket(),
-                ))
-            }
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
-                Err(StoreError::new(
-                    ErrorKind::AccessDenied,
-                    format!(
-                        "access denied: s3:ListBucket on {arn} (or the credentials are not valid). Fix: allow s3:ListBucket on {arn} (`s3sync policy` prints the policy s3sync needs)"
-                    ),
-                ))
-            }
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 301) => {
-                Err(StoreError::new(
-                    ErrorKind::WrongRegion,
-                    format!(
-                        "bucket {} is in another region than the one in use. Fix: set region_name (or AWS_REGION) to the bucket's region",
-                        self.bucket
-                    ),
-                ))
-            }
-            Err(e) => Err(self.error("s3:ListBucket (HeadBucket)", &arn, &e)),
-        }
+    async fn bucket_exists(&self, prefix: &str) -> Result<(), StoreError> {
+        self.probe_prefix(prefix).await
     }
 
     async fn presign_get(
@@ -708,6 +674,11 @@ impl Store for S3Store {
                     aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found,
                 ) =>
             {
+                return Ok(None);
+            }
+            Err(e) if denied_by_policy(&e) => {
+                let denied = self.error("s3:GetObject (HeadObject)", &self.resource(key), &e);
+                self.missing_after_403(key, denied).await?;
                 return Ok(None);
             }
             Err(e) => return Err(self.error("s3:GetObject (HeadObject)", &self.resource(key), &e)),

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::proxy::{Proxy, Seen, reject_acls_on, s3_error};
 use crate::support::{S3, Sandbox, summary, with_storage};
 
-async fn http_get(url: &str) -> (u16, Vec<u8>) {
+pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
     let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let response = client
         .get(url.parse().unwrap())
@@ -104,21 +104,30 @@ fn policy_derives_actions_from_the_config() {
         ])
     );
     sb.config("[storage]\nbucket_name = \"site-assets\"\ndefault_acl = \"none\"\n");
-    let run = sb.run(&["policy", "--public", "--referer", "www.example.com"]);
+    let run = sb.run(&["policy"]);
     run.expect(0);
-    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(docs.len(), 2);
+    let policy: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
-        docs[0]["Statement"][1]["Action"],
+        policy["Statement"][1]["Action"],
         serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"])
     );
-    assert_eq!(docs[1]["Statement"][0]["Principal"], "*");
+    // --public: stdout is the bucket policy alone, one JSON document for
+    // `put-bucket-policy`; the heading and notes go to stderr.
+    let run = sb.run(&["policy", "--public", "--referer", "www.example.com"]);
+    run.expect(0);
+    let bucket_policy: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", run.stdout));
+    assert_eq!(bucket_policy["Statement"][0]["Principal"], "*");
     assert_eq!(
-        docs[1]["Statement"][0]["Condition"]["StringLike"]["aws:Referer"][0],
+        bucket_policy["Statement"][0]["Condition"]["StringLike"]["aws:Referer"][0],
         "https://www.example.com/*"
+    );
+    assert_eq!(bucket_policy["Statement"][1]["Effect"], "Deny");
+    assert!(
+        run.stderr
+            .contains("the Referer condition is not access control"),
+        "{}",
+        run.stderr
     );
 }
 
@@ -352,5 +361,48 @@ async fn django_manifest_makes_hashed_files_immutable_in_one_push() {
             .contains("hashed              yes, named in staticfiles.json"),
         "{}",
         explain.stdout
+    );
+}
+
+#[test]
+fn check_fails_when_the_source_folder_is_missing_and_skips_an_unset_one() {
+    let sb = Sandbox::new();
+    sb.config("source = \"build\"\nto = \"file://out\"\n");
+    std::fs::create_dir(sb.path("out")).unwrap();
+    let run = sb.run(&["check"]);
+    run.expect(2);
+    assert!(
+        run.stdout.contains(&format!(
+            "FAIL source {0}: source folder {0} does not exist",
+            sb.path("build").display()
+        )) && run.stdout.contains("did the build run?"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("1 check(s) failed\n"),
+        "{}",
+        run.stdout
+    );
+
+    sb.write("build/app.css", "body{}");
+    let run = sb.run(&["check"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "ok   source {}: 1 files to publish",
+            sb.path("build").display()
+        )),
+        "{}",
+        run.stdout
+    );
+
+    sb.config("to = \"file://out\"\n");
+    let run = sb.run(&["check"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains("skip source: none configured"),
+        "{}",
+        run.stdout
     );
 }

@@ -8,6 +8,8 @@ mod faults;
 mod file_target;
 mod hostile_record;
 mod hostile_target;
+mod iam;
+mod iam_proxy;
 mod progress;
 mod proxy;
 mod s3_target;

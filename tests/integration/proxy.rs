@@ -1,7 +1,8 @@
 //! A small HTTP proxy on loopback in front of the real S3 test server. It
-//! records every request (to check request shape) and can answer some
+//! records every request (to check request shape), can answer some
 //! requests itself (to fake what moto does not do, such as a bucket with
-//! ACLs disabled). Everything else is forwarded unchanged.
+//! ACLs disabled) and can replace the server's answer (as AWS's 403 for a
+//! missing key does). Everything else is forwarded unchanged.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -29,6 +30,7 @@ pub struct Seen {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body_len: usize,
+    pub body: Bytes,
 }
 
 impl Seen {
@@ -42,6 +44,10 @@ impl Seen {
 
 /// Decides whether to answer a request itself: `Some((status, body))`.
 pub type Rule = Arc<dyn Fn(&Seen) -> Option<(u16, String)> + Send + Sync>;
+
+/// Decides whether to replace the server's answer (its status is given):
+/// `Some((status, body))`.
+pub type Rewrite = Arc<dyn Fn(&Seen, u16) -> Option<(u16, String)> + Send + Sync>;
 
 /// A fault the proxy can inject.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,6 +87,7 @@ struct State {
     seen: Mutex<Vec<Seen>>,
     seen_changed: Condvar,
     rule: Mutex<Option<Rule>>,
+    rewrite: Mutex<Option<Rewrite>>,
     faults: Mutex<Option<Faults>>,
     requests: AtomicU64,
     injected: AtomicU64,
@@ -103,6 +110,7 @@ impl Proxy {
             seen: Mutex::new(Vec::new()),
             seen_changed: Condvar::new(),
             rule: Mutex::new(None),
+            rewrite: Mutex::new(None),
             faults: Mutex::new(None),
             requests: AtomicU64::new(0),
             injected: AtomicU64::new(0),
@@ -126,6 +134,10 @@ impl Proxy {
 
     pub fn set_rule(&self, rule: Rule) {
         *self.state.rule.lock().unwrap() = Some(rule);
+    }
+
+    pub fn set_rewrite(&self, rewrite: Rewrite) {
+        *self.state.rewrite.lock().unwrap() = Some(rewrite);
     }
 
     pub fn set_delay(&self, delay: Option<Duration>) {
@@ -244,6 +256,7 @@ async fn handle(
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
             .collect(),
         body_len: body.len(),
+        body: body.clone(),
     };
     state.seen.lock().unwrap().push(info.clone());
     state.seen_changed.notify_all();
@@ -322,6 +335,19 @@ async fn handle(
         .await
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
+    let rewritten = state
+        .rewrite
+        .lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|r| r(&info, parts.status.as_u16()));
+    if let Some((status, text)) = rewritten {
+        return Ok(Response::builder()
+            .status(status)
+            .header("content-type", "application/xml")
+            .body(full(text))
+            .unwrap());
+    }
     if fault == Some(Fault::Reset) {
         if body.is_empty() {
             return Err("injected connection reset".into());
