@@ -42,7 +42,7 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
             ),
         });
     }
-    let rules = local::rules_for(settings, Path::new(source))?;
+    let rules = local::rules_for(settings, Path::new(source), &mut Vec::new())?;
     let spec = rules.resolve(path);
     let h = &spec.headers;
     let mut out = String::new();
