@@ -134,6 +134,17 @@ fn read_manifest(root: &Path, path: &Path, mode: FollowSymlinks) -> Result<Vec<u
             real.display()
         )));
     }
+    match std::fs::metadata(&real) {
+        Ok(m) if !m.is_file() => {
+            return Err(Unread::Refused(format!(
+                "it is {}, not a regular file",
+                crate::regular::kind(&m)
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(Unread::Refused(e.to_string())),
+    }
+    // Checked again on the open file (it may have been swapped since).
     crate::regular::read_capped(&real, MAX_MANIFEST_BYTES).map_err(|e| match e {
         CappedError::TooLarge { .. } => Unread::Refused(format!(
             "it is larger than {} MiB, the limit for a build manifest",

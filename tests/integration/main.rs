@@ -6,6 +6,7 @@ mod bad_input;
 mod commands;
 mod faults;
 mod file_target;
+mod hostile_source;
 mod progress;
 mod proxy;
 mod s3_target;
