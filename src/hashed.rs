@@ -3,6 +3,9 @@
 //! writes `staticfiles.json`; Vite `.vite/manifest.json`; webpack and
 //! Create React App `manifest.json` / `asset-manifest.json`). Those files can
 //! be cached forever; everything else needs a short cache.
+//!
+//! A manifest is read only if it is a regular file, at most
+//! [`MAX_MANIFEST_BYTES`], whose real path obeys the symlink rule (`links`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
