@@ -83,16 +83,20 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
     };
     let what = format!("source {}", source.display());
     out.push(match crate::scan::scan(source, &settings.filter) {
-        Ok(scan) => match local::rules_for(settings, source) {
+        Ok(mut scan) => match local::rules_for(settings, source, &mut scan.warnings) {
             Ok(_) => pass(
                 what,
                 Some(format!(
-                    "{} files to publish, {}",
+                    "{} files to publish, {}{}",
                     scan.files.len(),
                     humansize::format_size(
                         scan.files.iter().map(|f| f.size).sum::<u64>(),
                         humansize::DECIMAL
-                    )
+                    ),
+                    scan.warnings
+                        .iter()
+                        .map(|w| format!("; warning: {w}"))
+                        .collect::<String>()
                 )),
             ),
             Err(e) => failed(what, e.to_string()),

@@ -1,7 +1,6 @@
 //! What bytes an object holds and how it is labelled: content type (with a
 //! charset for text) and deterministic gzip.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -191,7 +190,7 @@ pub struct Gzipped {
 /// Gzip a file deterministically: no file name, zero mtime, fixed level and
 /// OS byte, so the same input always gives the same bytes.
 pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipped> {
-    let mut input = File::open(path)?;
+    let mut input = crate::regular::open(path)?;
     let writer = SpoolWriter {
         spool: Spool::Memory(Vec::new()),
         max_memory,
@@ -218,7 +217,7 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
 pub fn digest_file(path: &Path) -> io::Result<Digests> {
     let mut digests = Digester::default();
     crate::hash::for_each_chunk(
-        &mut File::open(path)?,
+        &mut crate::regular::open(path)?,
         &mut crate::hash::chunk_buffer(),
         |chunk| {
             digests.update(chunk);
@@ -271,7 +270,7 @@ pub fn part_digests(path: &Path, part_size: u64, with_md5: bool) -> io::Result<P
     let mut parts = Vec::new();
     let mut open = start(0);
     let size = crate::hash::for_each_chunk(
-        &mut File::open(path)?,
+        &mut crate::regular::open(path)?,
         &mut crate::hash::chunk_buffer(),
         |mut chunk| {
             whole.update(chunk);

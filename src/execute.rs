@@ -173,7 +173,13 @@ fn prepare(
         });
     }
     if local.size <= IN_MEMORY_LIMIT {
-        let bytes = std::fs::read(&source.abs).map_err(read_error)?;
+        use std::io::Read as _;
+        // Regular files only; never more than the hashed size plus one
+        // byte (a file that grew is refused below).
+        let mut bytes = Vec::new();
+        crate::regular::open(&source.abs)
+            .and_then(|f| f.take(local.size.saturating_add(1)).read_to_end(&mut bytes))
+            .map_err(read_error)?;
         let digests = encode::digest_bytes(&bytes);
         if hex::encode(digests.sha256) != local.sha256 {
             return Err(changed());
@@ -200,6 +206,9 @@ fn prepare(
         }
         Some(d.md5)
     } else {
+        // The store opens the path itself: check here that it still is a
+        // regular file (not a FIFO, device or link swapped in since).
+        crate::regular::open(&source.abs).map_err(read_error)?;
         None
     };
     Ok((

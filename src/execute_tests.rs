@@ -495,3 +495,23 @@ async fn a_push_killed_after_uploading_is_undone_by_the_next_push_of_the_old_tre
     let (prepared, _) = f.push(&settings).await;
     assert!(!prepared.plan.has_changes());
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_swapped_for_a_fifo_after_hashing_is_refused_without_blocking() {
+    let f = Fixture::new(&[("a.css", "original")]);
+    let (settings, observer) = (f.settings(""), Arc::new(Silent) as Arc<dyn Observer>);
+    let (opts, store) = (SyncOptions::default(), f.shared());
+    let prepared = sync::prepare(&settings, &store, &opts, &observer).await;
+    let prepared = prepared.unwrap();
+    let path = f.dir.path().join("site/a.css");
+    std::fs::remove_file(&path).unwrap();
+    let mkfifo = std::process::Command::new("mkfifo").arg(&path).status();
+    assert!(mkfifo.unwrap().success());
+    let push = sync::push(&settings, f.shared(), &prepared, observer, no_cancel());
+    let applied = tokio::time::timeout(std::time::Duration::from_secs(20), push).await;
+    let applied = applied.expect("the push blocked on a FIFO").unwrap();
+    let error = applied.outcomes[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("a.css") && error.contains("FIFO"), "{error}");
+    assert!(f.store.object("static/a.css").is_none());
+}

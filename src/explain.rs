@@ -42,7 +42,8 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
             ),
         });
     }
-    let rules = local::rules_for(settings, Path::new(source))?;
+    let mut warnings = Vec::new();
+    let rules = local::rules_for(settings, Path::new(source), &mut warnings)?;
     let spec = rules.resolve(path);
     let h = &spec.headers;
     let mut out = String::new();
@@ -97,5 +98,8 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
             .hashed_by
             .map_or("no".to_string(), |m| format!("yes, named in {m}")),
     );
+    for w in &warnings {
+        line("warning", w);
+    }
     Ok(out)
 }

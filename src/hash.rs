@@ -1,12 +1,14 @@
 //! Streaming, parallel SHA-256 of source files. Files are read in fixed-size
-//! chunks (never whole), on one thread per core.
+//! chunks (never whole), on one thread per core, and only while they are
+//! still the regular file the scan stamped (`regular::open_checked`).
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
+
+use crate::cache::Stamp;
 
 const CHUNK: usize = 256 * 1024;
 
@@ -48,13 +50,16 @@ pub fn chunk_buffer() -> Vec<u8> {
     vec![0u8; CHUNK]
 }
 
+/// Hash one file; with a `stamp`, only if it is still the file stamped.
 pub fn hash_file(
     path: &Path,
+    stamp: Option<&Stamp>,
     buf: &mut [u8],
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> io::Result<FileHash> {
     let mut hasher = Sha256::new();
-    let size = for_each_chunk(&mut File::open(path)?, buf, |chunk| {
+    let mut file = crate::regular::open_checked(path, stamp)?;
+    let size = for_each_chunk(&mut file, buf, |chunk| {
         hasher.update(chunk);
         on_bytes(chunk.len() as u64);
         Ok(())
@@ -103,15 +108,15 @@ pub fn parallel_map<T: Sync, R: Send, S>(
         .collect()
 }
 
-/// Hash every path on `threads` threads; results are in input order.
-/// `on_bytes` is called as bytes are read (for progress).
-pub fn hash_all<P: AsRef<Path> + Sync>(
-    paths: &[P],
+/// Hash every (path, scan stamp) on `threads` threads; results are in
+/// input order. `on_bytes` is called as bytes are read (for progress).
+pub fn hash_all(
+    files: &[(&Path, Option<Stamp>)],
     threads: usize,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Vec<io::Result<FileHash>> {
-    parallel_map(paths, threads, chunk_buffer, |buf, path| {
-        hash_file(path.as_ref(), buf, on_bytes)
+    parallel_map(files, threads, chunk_buffer, |buf, (path, stamp)| {
+        hash_file(path, stamp.as_ref(), buf, on_bytes)
     })
 }
 
@@ -142,7 +147,9 @@ mod tests {
             paths.push(p);
         }
         let total = AtomicUsize::new(0);
-        let results = hash_all(&paths, 4, &|n| {
+        let files: Vec<(&Path, Option<Stamp>)> =
+            paths.iter().map(|p| (p.as_path(), None)).collect();
+        let results = hash_all(&files, 4, &|n| {
             total.fetch_add(n as usize, Ordering::Relaxed);
         });
         let seven = results[7].as_ref().unwrap();
@@ -157,7 +164,7 @@ mod tests {
 
     #[test]
     fn unreadable_file_is_an_error_in_place() {
-        let results = hash_all(&[Path::new("/nonexistent/x")], 2, &|_| {});
+        let results = hash_all(&[(Path::new("/nonexistent/x"), None)], 2, &|_| {});
         assert!(results[0].is_err());
     }
 }

@@ -3,13 +3,18 @@
 //! writes `staticfiles.json`; Vite `.vite/manifest.json`; webpack and
 //! Create React App `manifest.json` / `asset-manifest.json`). Those files can
 //! be cached forever; everything else needs a short cache.
+//!
+//! A manifest is read only if it is a regular file, at most
+//! [`MAX_MANIFEST_BYTES`], whose real path obeys the symlink rule (`links`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::config::{HashedManifests, Settings};
+use crate::config::{FollowSymlinks, HashedManifests, Settings};
+use crate::links::is_system;
+use crate::regular::CappedError;
 
 /// Where auto-detection looks, relative to the source.
 pub const AUTO_PATHS: &[&str] = &[
@@ -106,23 +111,95 @@ pub fn hashed_outputs(json: &Value) -> Option<BTreeSet<String>> {
     None
 }
 
+/// The largest build manifest read (real ones are well under a megabyte).
+pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a manifest was not read.
+enum Unread {
+    Missing,
+    Refused(String),
+}
+
+/// Read one manifest: a regular file under [`MAX_MANIFEST_BYTES`], whose
+/// real path is inside `root` (the canonical source) unless `[scan]
+/// follow_symlinks = "outside"` allows a link out, and never under /proc,
+/// /sys or /dev. The read stops past the cap whatever size the file claims,
+/// and a FIFO is refused without waiting for a writer.
+fn read_manifest(root: &Path, path: &Path, mode: FollowSymlinks) -> Result<Vec<u8>, Unread> {
+    let real = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unread::Missing),
+        Err(e) => return Err(Unread::Refused(e.to_string())),
+    };
+    if !real.starts_with(root) && (mode != FollowSymlinks::Outside || is_system(&real)) {
+        return Err(Unread::Refused(format!(
+            "it leads outside the source, to {} (see `[scan] follow_symlinks`)",
+            real.display()
+        )));
+    }
+    match std::fs::metadata(&real) {
+        Ok(m) if !m.is_file() => {
+            return Err(Unread::Refused(format!(
+                "it is {}, not a regular file",
+                crate::regular::kind(&m)
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(Unread::Refused(e.to_string())),
+    }
+    // Checked again on the open file (it may have been swapped since).
+    crate::regular::read_capped(&real, MAX_MANIFEST_BYTES).map_err(|e| match e {
+        CappedError::TooLarge { .. } => Unread::Refused(format!(
+            "it is larger than {} MiB, the limit for a build manifest",
+            MAX_MANIFEST_BYTES >> 20
+        )),
+        CappedError::Io(e) => Unread::Refused(e.to_string()),
+    })
+}
+
 /// Read the configured (or auto-detected) manifests under `source`.
-pub fn detect(source: &Path, settings: &Settings) -> Result<Hashed, String> {
+///
+/// A manifest named in `[hashed] manifests` that cannot be read (missing,
+/// not a regular file, over the size cap, a link out of the source) is an
+/// error. An auto-detected one is skipped with a warning pushed onto
+/// `warnings`: the push goes on without it (its hashed files get the short
+/// cache).
+pub fn detect(
+    source: &Path,
+    settings: &Settings,
+    warnings: &mut Vec<String>,
+) -> Result<Hashed, String> {
     let (candidates, explicit): (Vec<String>, bool) = match &settings.hashed.manifests {
         HashedManifests::Off => return Ok(Hashed::default()),
         HashedManifests::Auto => (AUTO_PATHS.iter().map(|p| (*p).to_string()).collect(), false),
         HashedManifests::Paths(paths) => (paths.clone(), true),
     };
+    let root = std::fs::canonicalize(source)
+        .map_err(|e| format!("cannot read source folder {}: {e}", source.display()))?;
     let mut out = Hashed::default();
     for rel in candidates {
         let path = source.join(&rel);
-        let text = match std::fs::read(&path) {
+        let text = match read_manifest(&root, &path, settings.filter.follow_symlinks) {
             Ok(text) => text,
-            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
+            Err(Unread::Missing) if !explicit => continue,
+            Err(Unread::Missing) => {
                 return Err(format!(
-                    "[hashed] manifests: cannot read {}: {e}",
+                    "[hashed] manifests: {} does not exist; give a path relative to the source, or remove it from the list",
                     path.display()
+                ));
+            }
+            Err(Unread::Refused(why)) if !explicit => {
+                warnings.push(format!(
+                    "build manifest {} was not read: {why}. Files it names get the short cache; replace it with the real manifest, or set `[hashed] manifests = \"none\"`",
+                    path.display()
+                ));
+                continue;
+            }
+            Err(Unread::Refused(why)) => {
+                return Err(format!(
+                    "[hashed] manifests: cannot read {}: {why}; list only regular files inside the source (under {} MiB), or remove it from the list",
+                    path.display(),
+                    MAX_MANIFEST_BYTES >> 20
                 ));
             }
         };
@@ -190,5 +267,87 @@ mod tests {
     fn a_web_app_manifest_is_not_a_build_manifest() {
         let pwa = json!({"name": "App", "icons": [{"src": "icon.png"}]});
         assert_eq!(hashed_outputs(&pwa), None);
+    }
+
+    fn settings_for(manifests: &str, follow: &str) -> Settings {
+        crate::config::settings_from_toml(&format!(
+            "[hashed]\nmanifests = {manifests}\n[scan]\nfollow_symlinks = \"{follow}\"\n"
+        ))
+    }
+
+    /// `detect` on another thread, failing (not hanging) after 20 s.
+    fn detect_bounded(source: &Path, settings: Settings) -> (Result<Hashed, String>, Vec<String>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let source = source.to_path_buf();
+        std::thread::spawn(move || {
+            let mut warnings = Vec::new();
+            let result = detect(&source, &settings, &mut warnings);
+            let _ = tx.send((result, warnings));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("detect hung on a hostile manifest")
+    }
+
+    const DJANGO: &str = r#"{"paths": {"a.css": "a.1f.css"}, "version": "1.1"}"#;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_manifest_is_skipped_or_refused_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("staticfiles.json"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (result, warnings) = detect_bounded(dir.path(), settings_for("\"auto\"", "inside"));
+        assert!(!result.unwrap().active());
+        assert!(
+            warnings.len() == 1
+                && warnings[0].contains("staticfiles.json")
+                && warnings[0].contains("FIFO"),
+            "{warnings:?}"
+        );
+        let (result, _) =
+            detect_bounded(dir.path(), settings_for("[\"staticfiles.json\"]", "inside"));
+        let err = result.unwrap_err();
+        assert!(
+            err.contains("[hashed] manifests")
+                && err.contains("staticfiles.json")
+                && err.contains("FIFO"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_oversize_manifest_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        // Sparse: claims 64 MiB + 1 without using the disk.
+        let file = std::fs::File::create(dir.path().join("manifest.json")).unwrap();
+        file.set_len(MAX_MANIFEST_BYTES + 1).unwrap();
+        let (result, warnings) = detect_bounded(dir.path(), settings_for("\"auto\"", "inside"));
+        assert!(!result.unwrap().active());
+        assert!(warnings[0].contains("64 MiB"), "{warnings:?}");
+        let (result, _) = detect_bounded(dir.path(), settings_for("\"manifest.json\"", "inside"));
+        assert!(result.unwrap_err().contains("64 MiB"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_manifest_link_out_of_the_source_needs_outside_and_never_reaches_dev() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        std::fs::write(dir.path().join("real.json"), DJANGO).unwrap();
+        std::os::unix::fs::symlink("../real.json", site.join("staticfiles.json")).unwrap();
+        let (result, _) = detect_bounded(&site, settings_for("\"staticfiles.json\"", "inside"));
+        let err = result.unwrap_err();
+        assert!(err.contains("outside the source"), "{err}");
+        let (result, _) = detect_bounded(&site, settings_for("\"staticfiles.json\"", "outside"));
+        assert_eq!(result.unwrap().manifests, ["staticfiles.json"]);
+
+        std::os::unix::fs::symlink("/dev/zero", site.join("manifest.json")).unwrap();
+        let (result, _) = detect_bounded(&site, settings_for("\"manifest.json\"", "outside"));
+        let err = result.unwrap_err();
+        assert!(err.contains("/dev/zero"), "{err}");
     }
 }

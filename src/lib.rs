@@ -2,9 +2,10 @@
 //! and fast.
 //!
 //! Engine (knows nothing of the command line): `config`, then `scan`,
-//! `rules` and `hash` build the `local` manifest; `store` reads the remote
-//! state; `plan` is a pure comparison; `execute` applies it; `report`
-//! renders it.
+//! `rules` and `hash` build the `local` manifest (`links` decides which
+//! symbolic links the scan follows, `regular` opens only regular files);
+//! `store` reads the remote state; `plan` is a pure comparison; `execute`
+//! applies it; `report` renders it.
 //!
 //! Application layer: `cli` (clap), `app` (dispatch, exit codes), `ui`
 //! (stdout/stderr policy, indicatif progress).
@@ -23,11 +24,13 @@ pub mod hash;
 pub mod hashed;
 pub mod iam_pattern;
 pub mod intent;
+pub mod links;
 pub mod local;
 pub mod manifest;
 pub mod plan;
 pub mod policy;
 pub mod progress;
+pub mod regular;
 pub mod report;
 pub mod rules;
 pub mod scan;

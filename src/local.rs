@@ -65,16 +65,22 @@ pub fn manifest_key(settings: &Settings) -> String {
 }
 
 /// The rules for a source: config rules plus the hashed files its build
-/// manifests name.
-pub fn rules_for(settings: &Settings, source: &std::path::Path) -> Result<Rules, LocalError> {
-    let hashed = crate::hashed::detect(source, settings).map_err(|e| LocalError::Rules(vec![e]))?;
+/// manifests name. Auto-detected manifests that could not be read are
+/// skipped with a warning pushed onto `warnings`.
+pub fn rules_for(
+    settings: &Settings,
+    source: &std::path::Path,
+    warnings: &mut Vec<String>,
+) -> Result<Rules, LocalError> {
+    let hashed = crate::hashed::detect(source, settings, warnings)
+        .map_err(|e| LocalError::Rules(vec![e]))?;
     Rules::new(settings, hashed).map_err(LocalError::Rules)
 }
 
 pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalTree, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
-    let scan = scan::scan(source, &settings.filter)?;
-    let rules = rules_for(settings, source)?;
+    let mut scan = scan::scan(source, &settings.filter)?;
+    let rules = rules_for(settings, source, &mut scan.warnings)?;
     for w in &scan.warnings {
         observer.event(Event::Warning(w));
     }
@@ -146,7 +152,7 @@ fn hash_with_cache(
 ) -> Vec<std::io::Result<hash::FileHash>> {
     let on_bytes = |n| observer.event(Event::HashBytes(n));
     let Some(dir) = &settings.hash_cache else {
-        let paths: Vec<&PathBuf> = files.iter().map(|f| &f.abs).collect();
+        let paths: Vec<_> = files.iter().map(|f| (f.abs.as_path(), f.stamp)).collect();
         return hash::hash_all(&paths, hash::default_threads(), &on_bytes);
     };
     let source = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
@@ -168,7 +174,10 @@ fn hash_with_cache(
         // Every file hit and nothing else is cached: the cache is current.
         return out.into_iter().flatten().collect();
     }
-    let paths: Vec<&PathBuf> = misses.iter().map(|&i| &files[i].abs).collect();
+    let paths: Vec<_> = misses
+        .iter()
+        .map(|&i| (files[i].abs.as_path(), files[i].stamp))
+        .collect();
     let hashed = hash::hash_all(&paths, hash::default_threads(), &on_bytes);
     for (i, h) in misses.into_iter().zip(hashed) {
         out[i] = Some(h);

@@ -1,5 +1,7 @@
 //! Walk the source tree into a sorted list of files with `/` paths, applying
-//! the hidden-file rule and include/exclude globs.
+//! the hidden-file rule, include/exclude globs and the symlink rule
+//! (`links`). Only regular files are listed: a FIFO or socket is skipped with
+//! a warning, a device is an error, and nothing is read here.
 
 use std::path::{Path, PathBuf};
 
@@ -7,13 +9,14 @@ use walkdir::WalkDir;
 
 use crate::config::FilterSettings;
 use crate::globs::GlobList;
+use crate::links::{Links, Visit};
 
 /// One file to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalFile {
     /// Slash path relative to the source, valid UTF-8.
     pub path: String,
-    /// Where to read it (symlinks are followed when read).
+    /// Where to read it: its real path when a symbolic link led to it.
     pub abs: PathBuf,
     pub size: u64,
     /// Size, times and inode, for the hash cache.
@@ -40,6 +43,22 @@ pub enum ScanError {
         "symbolic link loop at {path}: it points back to {ancestor}; remove the link or exclude it"
     )]
     Loop { path: PathBuf, ancestor: PathBuf },
+    #[error(
+        "symbolic link {link} points outside the source folder, to {target}: s3sync publishes only what is inside the source. Copy the file into the source, or, if publishing it is deliberate, set `follow_symlinks = \"outside\"` under `[scan]` in s3sync.toml",
+        link = .link.display(),
+        target = .target.display()
+    )]
+    Outside { link: PathBuf, target: PathBuf },
+    #[error(
+        "{link} leads to {target}, which is not a regular file or folder (a /proc, /sys or /dev entry, a device, FIFO or socket): s3sync never reads those, whatever `[scan] follow_symlinks` says; remove the link or exclude it",
+        link = .link.display(),
+        target = .target.display()
+    )]
+    Special { link: PathBuf, target: PathBuf },
+    #[error(
+        "{0} is a device, not a regular file: s3sync never reads devices; remove it from the source or exclude it"
+    )]
+    Device(PathBuf),
     #[error("file name {0} is not valid UTF-8: S3 keys are UTF-8, rename the file")]
     NonUtf8(PathBuf),
     #[error("cannot read {path}: {source}")]
@@ -59,8 +78,46 @@ pub struct Scan {
     pub warnings: Vec<String>,
 }
 
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
+pub(crate) fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ScanError + '_ {
+    move |source| ScanError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The slash path of `path` relative to `source`, or the non-UTF-8 error.
+fn slash_path(source: &Path, path: &Path) -> Result<String, ScanError> {
+    let rel = path.strip_prefix(source).unwrap_or(path);
+    let mut parts = Vec::new();
+    for part in rel.components() {
+        match part.as_os_str().to_str() {
+            Some(s) => parts.push(s),
+            None => return Err(ScanError::NonUtf8(path.to_path_buf())),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// What a non-regular, non-folder entry met in the walk is: a skip with a
+/// warning (FIFO, socket) or an error (device).
+fn special(path: &Path, metadata: &std::fs::Metadata) -> Result<String, ScanError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let ft = metadata.file_type();
+        if ft.is_block_device() || ft.is_char_device() {
+            return Err(ScanError::Device(path.to_path_buf()));
+        }
+    }
+    Ok(format!(
+        "skipped {}: it is {}, not a regular file; s3sync reads only regular files",
+        path.display(),
+        crate::regular::kind(metadata)
+    ))
 }
 
 pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
@@ -68,27 +125,24 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ScanError::Missing(source.to_path_buf()));
         }
-        Err(e) => {
-            return Err(ScanError::Io {
-                path: source.to_path_buf(),
-                source: e,
-            });
-        }
+        Err(e) => return Err(io_error(source)(e)),
         Ok(m) if !m.is_dir() => return Err(ScanError::NotADirectory(source.to_path_buf())),
         Ok(_) => {}
     }
+    let root = std::fs::canonicalize(source).map_err(io_error(source))?;
     let include = GlobList::new(&filter.include).map_err(ScanError::Globs)?;
     let exclude = GlobList::new(&filter.exclude).map_err(ScanError::Globs)?;
+    let mut links = Links::new(root, filter, &exclude);
     let mut out = Scan::default();
-    let walker = WalkDir::new(source)
-        .follow_links(true)
+    let mut walker = WalkDir::new(source)
+        .follow_links(links.follow())
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
                 || e.file_name() != ".DS_Store"
                     && (filter.include_hidden || !is_hidden(e.file_name()))
         });
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
@@ -115,33 +169,47 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
                 return Err(ScanError::Io { path, source });
             }
         };
-        if !entry.file_type().is_file() {
+        if entry.depth() == 0 {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(source)
-            .expect("walkdir yields paths under the root");
-        let mut parts = Vec::new();
-        for part in rel.components() {
-            match part.as_os_str().to_str() {
-                Some(s) => parts.push(s),
-                None => return Err(ScanError::NonUtf8(entry.path().to_path_buf())),
+        let is_dir = entry.file_type().is_dir();
+        // The published path's filters come first, so excluding a path
+        // also silences what the symlink rule would say about it.
+        let path = if is_dir {
+            String::new()
+        } else {
+            let path = slash_path(source, entry.path())?;
+            if !include.is_empty() && !include.is_match(&path) || exclude.is_match(&path) {
+                continue;
             }
-        }
-        let path = parts.join("/");
-        if !include.is_empty() && !include.is_match(&path) || exclude.is_match(&path) {
+            path
+        };
+        let real = match links.visit(&entry)? {
+            Visit::Keep(real) => real,
+            Visit::Skip(warning) => {
+                out.warnings.push(warning);
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+        };
+        if is_dir {
             continue;
         }
-        let metadata = entry.metadata().map_err(|e| ScanError::Io {
-            path: entry.path().to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("stat failed")),
+        let metadata = entry.metadata().map_err(|e| {
+            io_error(entry.path())(
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("stat failed")),
+            )
         })?;
+        if !metadata.is_file() {
+            out.warnings.push(special(entry.path(), &metadata)?);
+            continue;
+        }
         out.files.push(LocalFile {
             path,
-            abs: entry.path().to_path_buf(),
+            abs: real.unwrap_or_else(|| entry.path().to_path_buf()),
             size: metadata.len(),
             stamp: crate::cache::Stamp::of(&metadata),
         });
@@ -154,115 +222,5 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::GlobSpec;
-    use std::fs;
-
-    fn filter(include: &[&str], exclude: &[&str]) -> FilterSettings {
-        let spec = |p: &&str| GlobSpec {
-            pattern: (*p).into(),
-            origin: "test".into(),
-        };
-        FilterSettings {
-            include: include.iter().map(spec).collect(),
-            exclude: exclude.iter().map(spec).collect(),
-            include_hidden: false,
-            skip_broken_links: false,
-        }
-    }
-
-    fn tree(files: &[&str]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for f in files {
-            let p = dir.path().join(f);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, f.as_bytes()).unwrap();
-        }
-        dir
-    }
-
-    fn paths(scan: &Scan) -> Vec<&str> {
-        scan.files.iter().map(|f| f.path.as_str()).collect()
-    }
-
-    #[test]
-    fn sorted_slash_paths_without_hidden_files() {
-        let dir = tree(&[
-            "b.css",
-            "a/z.js",
-            "a-b/c.js",
-            ".env",
-            ".git/config",
-            "a/.DS_Store",
-        ]);
-        let s = scan(dir.path(), &filter(&[], &[])).unwrap();
-        assert_eq!(paths(&s), ["a-b/c.js", "a/z.js", "b.css"]);
-        assert_eq!(s.files[2].size, 5);
-    }
-
-    #[test]
-    fn include_and_exclude_globs() {
-        let dir = tree(&["css/a.css", "css/a.css.map", "js/b.js", "drafts/x.html"]);
-        let s = scan(dir.path(), &filter(&["css/**", "js/**"], &["*.map"])).unwrap();
-        assert_eq!(paths(&s), ["css/a.css", "js/b.js"]);
-    }
-
-    #[test]
-    fn hidden_files_can_be_included_but_ds_store_never() {
-        let dir = tree(&[".well-known/security.txt", ".DS_Store", "index.html"]);
-        let mut f = filter(&[], &[]);
-        f.include_hidden = true;
-        let s = scan(dir.path(), &f).unwrap();
-        assert_eq!(paths(&s), [".well-known/security.txt", "index.html"]);
-    }
-
-    #[test]
-    fn missing_file_and_empty_sources_are_named() {
-        let dir = tree(&["x.txt"]);
-        let missing = dir.path().join("nope");
-        let err = scan(&missing, &filter(&[], &[])).unwrap_err();
-        assert!(err.to_string().contains("does not exist"), "{err}");
-        let err = scan(&dir.path().join("x.txt"), &filter(&[], &[])).unwrap_err();
-        assert!(err.to_string().contains("is a file"), "{err}");
-        let err = scan(dir.path(), &filter(&[], &["*.txt"])).unwrap_err();
-        assert!(err.to_string().contains("no files to publish"), "{err}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlinks_followed_broken_and_loops_named() {
-        let dir = tree(&["real/a.css"]);
-        std::os::unix::fs::symlink(dir.path().join("real/a.css"), dir.path().join("link.css"))
-            .unwrap();
-        let s = scan(dir.path(), &filter(&[], &[])).unwrap();
-        assert_eq!(paths(&s), ["link.css", "real/a.css"]);
-
-        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("broken.css")).unwrap();
-        let err = scan(dir.path(), &filter(&[], &[])).unwrap_err();
-        assert!(
-            matches!(err, ScanError::BrokenLink(ref p) if p.ends_with("broken.css")),
-            "{err}"
-        );
-        let mut f = filter(&[], &[]);
-        f.skip_broken_links = true;
-        let s = scan(dir.path(), &f).unwrap();
-        assert_eq!(s.warnings.len(), 1);
-
-        fs::remove_file(dir.path().join("broken.css")).unwrap();
-        std::os::unix::fs::symlink(dir.path(), dir.path().join("real/loop")).unwrap();
-        let err = scan(dir.path(), &filter(&[], &[])).unwrap_err();
-        assert!(matches!(err, ScanError::Loop { .. }), "{err}");
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn non_utf8_names_are_refused() {
-        use std::os::unix::ffi::OsStrExt;
-        let dir = tree(&["ok.txt"]);
-        let name = std::ffi::OsStr::from_bytes(b"bad\xff.txt");
-        fs::write(dir.path().join(name), b"x").unwrap();
-        let err = scan(dir.path(), &filter(&[], &[])).unwrap_err();
-        assert!(matches!(err, ScanError::NonUtf8(_)), "{err}");
-    }
-}
+#[path = "scan_tests.rs"]
+mod tests;

@@ -34,6 +34,15 @@ pub struct FileConfig {
     /// The target used when `--target` is not given.
     pub default_target: Option<String>,
     pub hashed: Option<HashedSection>,
+    pub scan: Option<ScanSection>,
+}
+
+/// How the source tree is walked.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    /// `"inside"` (default), `"outside"` or `"never"`; checked in `settings.rs`.
+    pub follow_symlinks: Option<String>,
 }
 
 /// One string or a list of them.

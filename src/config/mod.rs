@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 pub use settings::{
     Acl, AddressingStyle, ChecksumMode, DEFAULT_GZIP_TYPES, DEFAULT_IMMUTABLE, DEFAULT_SHORT,
-    FilterSettings, GlobSpec, GzipSettings, HashedManifests, HashedSettings, Multipart,
-    ObjectDefaults, Overrides, PublicSettings, RetryPolicy, RuleSpec, S3Settings, Settings,
-    SyncSettings,
+    FilterSettings, FollowSymlinks, GlobSpec, GzipSettings, HashedManifests, HashedSettings,
+    Multipart, ObjectDefaults, Overrides, PublicSettings, RetryPolicy, RuleSpec, S3Settings,
+    Settings, SyncSettings,
 };
 pub use target::Destination;
 

@@ -206,6 +206,33 @@ pub struct FilterSettings {
     pub exclude: Vec<GlobSpec>,
     pub include_hidden: bool,
     pub skip_broken_links: bool,
+    pub follow_symlinks: FollowSymlinks,
+}
+
+/// `[scan] follow_symlinks`: which symbolic links in the source are followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FollowSymlinks {
+    /// Links whose real path is inside the source; any other is an error.
+    #[default]
+    Inside,
+    /// Any link (still never to /proc, /sys, /dev or a special file).
+    Outside,
+    /// None: every link is skipped with a warning.
+    Never,
+}
+
+fn resolve_follow_symlinks(cfg: &FileConfig, problems: &mut Problems) -> FollowSymlinks {
+    match cfg.scan.as_ref().and_then(|s| s.follow_symlinks.as_deref()) {
+        None | Some("inside") => FollowSymlinks::Inside,
+        Some("outside") => FollowSymlinks::Outside,
+        Some("never") => FollowSymlinks::Never,
+        Some(other) => {
+            problems.0.push(format!(
+                "[scan] follow_symlinks = {other:?} is not a known value: use \"inside\" (the default: follow links that stay inside the source), \"outside\" (follow links anywhere) or \"never\" (skip every link)"
+            ));
+            FollowSymlinks::Inside
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,6 +457,7 @@ impl Settings {
             exclude: globs(&cfg.exclude),
             include_hidden: cfg.include_hidden.unwrap_or(false),
             skip_broken_links: cfg.skip_broken_links.unwrap_or(false),
+            follow_symlinks: resolve_follow_symlinks(cfg, &mut problems),
         };
 
         let sync_cfg = cfg.sync.as_ref();

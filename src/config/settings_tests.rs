@@ -253,3 +253,29 @@ fn multipart_sizes_take_units_or_bytes_within_s3_limits() {
     );
     assert!(problems[1].contains("multipart_chunksize"), "{problems:?}");
 }
+
+#[test]
+fn follow_symlinks_defaults_to_inside_and_names_the_allowed_values() {
+    let s = resolve_with(&Overrides::default(), &[], None).unwrap();
+    assert_eq!(s.filter.follow_symlinks, FollowSymlinks::Inside);
+    for (text, want) in [
+        ("inside", FollowSymlinks::Inside),
+        ("outside", FollowSymlinks::Outside),
+        ("never", FollowSymlinks::Never),
+    ] {
+        let file = loaded(&format!("[scan]\nfollow_symlinks = \"{text}\"\n"));
+        let s = resolve_with(&Overrides::default(), &[], Some(&file)).unwrap();
+        assert_eq!(s.filter.follow_symlinks, want);
+    }
+    let file = loaded("[scan]\nfollow_symlinks = \"always\"\n");
+    let all = invalid(resolve_with(&Overrides::default(), &[], Some(&file))).join("\n");
+    for needle in [
+        "[scan] follow_symlinks",
+        "\"always\"",
+        "\"inside\"",
+        "\"outside\"",
+        "\"never\"",
+    ] {
+        assert!(all.contains(needle), "{needle} missing: {all}");
+    }
+}

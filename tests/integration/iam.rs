@@ -315,7 +315,11 @@ async fn check_under_the_policy_without_delete_sends_nothing_it_would_be_denied(
     for _ in 0..2 {
         let check = sb.run(&["check"]);
         check.expect(0);
-        assert!(check.stdout.contains("ok   deletes are off"), "{}", check.stdout);
+        assert!(
+            check.stdout.contains("ok   deletes are off"),
+            "{}",
+            check.stdout
+        );
     }
     no_denials(&iam, "check with deletes off");
     // One probe, overwritten by each check; never a pile of them.

@@ -7,6 +7,7 @@ mod commands;
 mod faults;
 mod file_target;
 mod hostile_record;
+mod hostile_source;
 mod hostile_target;
 mod iam;
 mod iam_proxy;
