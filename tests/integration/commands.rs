@@ -221,7 +221,10 @@ async fn public_and_presigned_urls_fetch_the_object() {
 async fn check_passes_then_names_each_failure_with_its_fix() {
     let s3 = S3::new("check").await;
     let sb = Sandbox::with_assets();
-    sb.config(&s3.config(&s3.endpoint, ""));
+    // With deletes on, the probe is deleted (with them off it is never
+    // tried: see iam::check_under_the_policy_without_delete_…).
+    let deletes = "[sync]\ndelete = true\n";
+    sb.config(&s3.config(&s3.endpoint, deletes));
     let ok = sb.run(&["check"]);
     ok.expect(0);
     assert!(ok.stdout.contains("ok   s3://"), "{}", ok.stdout);
@@ -236,7 +239,7 @@ async fn check_passes_then_names_each_failure_with_its_fix() {
 
     let proxy = Proxy::start(&s3.endpoint);
     proxy.set_rule(reject_acls_on("/"));
-    sb.config(&s3.config(&proxy.endpoint, ""));
+    sb.config(&s3.config(&proxy.endpoint, deletes));
     let acl = sb.run(&["check"]);
     acl.expect(2);
     assert!(
