@@ -29,6 +29,23 @@ fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalErro
     })
 }
 
+/// Why the walk would not publish `path` (a link out of the source, a
+/// special file, a link to a hidden or excluded file), if it would not:
+/// the scan itself is asked, so `explain` and `push` cannot disagree.
+fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
+    let source = settings.source.as_ref()?;
+    match crate::scan::scan(source, &settings.filter) {
+        Err(e) => Some(format!("the push would stop: {e}")),
+        Ok(scan) if scan.files.iter().any(|f| f.path == path) => None,
+        Ok(scan) => Some(
+            scan.warnings
+                .into_iter()
+                .find(|w| w.contains(path))
+                .unwrap_or_else(|| "the walk of the source skips it".into()),
+        ),
+    }
+}
+
 /// The explanation as text. `path` is relative to the source.
 pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
@@ -51,7 +68,7 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         let _ = writeln!(out, "{label:<20}{value}");
     };
     line("path", path);
-    if let Some(why) = excluded(settings, path)? {
+    if let Some(why) = excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)) {
         line("published", &format!("no: {why}"));
     }
     line("key", &local::key_for(&settings.prefix, path));

@@ -229,3 +229,34 @@ fn an_unknown_follow_symlinks_value_names_the_key_and_the_choices() {
     }
     assert!(!sb.path("out").exists());
 }
+
+#[test]
+fn explain_says_what_the_walk_would_do_with_a_link() {
+    let sb = sandbox(CONFIG);
+    sb.write(".env", ENV_SECRET);
+    sb.write("site/.hidden.txt", "not for the web");
+    symlink(sb.path("site/.hidden.txt"), &sb.path("site/public.txt"));
+    let inside = sb.run(&["explain", "public.txt"]);
+    inside.expect(0);
+    assert!(
+        inside.stdout.contains("published           no: ") && inside.stdout.contains("public.txt"),
+        "{}",
+        inside.stdout
+    );
+    // A plain file is published: no "published" line.
+    let plain = sb.run(&["explain", "index.html"]);
+    plain.expect(0);
+    assert!(!plain.stdout.contains("published"), "{}", plain.stdout);
+    // A link out of the source stops the whole push, and explain says so.
+    symlink(sb.path(".env"), &sb.path("site/env.public"));
+    let outside = sb.run(&["explain", "env.public"]);
+    outside.expect(0);
+    assert!(
+        outside
+            .stdout
+            .contains("no: the push would stop: symbolic link")
+            && outside.stdout.contains("follow_symlinks"),
+        "{}",
+        outside.stdout
+    );
+}
