@@ -1,41 +1,29 @@
 //! s3sync: publish a built static-asset tree to S3 (or a directory), exactly
 //! and fast.
 //!
-//! Engine (knows nothing of the command line): `config`, then `scan`,
-//! `rules` and `hash` build the `local` manifest (`links` decides which
-//! symbolic links the scan follows, `regular` opens only regular files);
-//! `store` reads the remote state; `plan` is a pure comparison; `execute`
-//! applies it; `report` renders it.
-//!
-//! Application layer: `cli` (clap), `app` (dispatch, exit codes), `ui`
-//! (stdout/stderr policy, indicatif progress).
+//! The data path, top to bottom (docs/architecture.md has the long form):
+//! `cli` parses, `config` resolves one `Settings`, `commands` runs one
+//! command; for `push` and `diff` the `pipeline` builds the `local` tree,
+//! reads the `record` from the `store`, makes a pure `plan`, checks the
+//! guards and has `apply` carry it out; `report` renders plans and results.
+//! `iam` writes the policies, `urls` the public addresses, `escape` keeps
+//! names from the tree harmless in output. `app` and `ui` are the binary's
+//! side: exit codes, streams, progress bars.
 
 pub mod app;
-pub mod cache;
-pub mod check;
+pub mod apply;
 pub mod cli;
+pub mod commands;
 pub mod config;
-pub mod encode;
 pub mod escape;
-pub mod execute;
-pub mod explain;
-pub mod globs;
-pub mod hash;
-pub mod hashed;
-pub mod iam_pattern;
-pub mod intent;
-pub mod links;
+pub mod iam;
 pub mod local;
-pub mod manifest;
+pub mod pipeline;
 pub mod plan;
-pub mod policy;
 pub mod progress;
-pub mod regular;
+pub mod record;
 pub mod report;
-pub mod rules;
-pub mod scan;
 pub mod store;
-pub mod sync;
 pub mod ui;
 pub mod urls;
 

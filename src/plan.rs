@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::manifest::{Entry, Headers, Manifest};
+use crate::record::manifest::{Entry, Headers, Manifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -269,7 +269,7 @@ pub fn plan(
     let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
     let pending = remote.manifest.as_ref().map_or(&no_pending, |m| &m.pending);
     let listing = remote.listing.as_ref();
-    let intent_key = crate::intent::intent_key(&options.manifest_key);
+    let intent_key = crate::record::intent::intent_key(&options.manifest_key);
     let keys: BTreeSet<&String> = local
         .entries
         .keys()
@@ -454,5 +454,4 @@ pub fn manifest_after(
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
 mod tests;

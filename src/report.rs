@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use humansize::{DECIMAL, format_size};
 use serde::Serialize;
 
+use crate::apply::{Applied, Outcome, Status};
 use crate::escape::{code_span, for_markdown, for_terminal};
-use crate::execute::{Applied, Outcome, Status};
 use crate::plan::{Action, Plan, Step};
 
 pub const JSON_VERSION: u32 = 1;
@@ -290,8 +290,8 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Entry, Headers, Manifest};
     use crate::plan::{PlanOptions, RemoteState, plan};
+    use crate::record::manifest::{Entry, Headers, Manifest};
     use std::collections::BTreeMap;
 
     fn entry(path: &str, sha: &str) -> Entry {

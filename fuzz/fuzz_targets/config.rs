@@ -8,8 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use s3sync::config::Overrides;
 use s3sync::config::Settings;
 use s3sync::config::file::{LoadedFile, parse};
-use s3sync::hashed::Hashed;
-use s3sync::rules::Rules;
+use s3sync::local::fingerprints::Hashed;
+use s3sync::local::rules::Rules;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -33,5 +33,5 @@ fuzz_target!(|data: &[u8]| {
             assert!(!spec.headers.content_type.is_empty());
         }
     }
-    let _ = s3sync::policy::iam_policy(&settings, "fuzz-bucket", true);
+    let _ = s3sync::iam::iam_policy(&settings, "fuzz-bucket", true);
 });

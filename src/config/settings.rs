@@ -866,5 +866,4 @@ fn resolve_rules(
 }
 
 #[cfg(test)]
-#[path = "settings_tests.rs"]
 mod tests;

@@ -25,7 +25,7 @@ use tokio::sync::Mutex;
 use super::{
     Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
 };
-use crate::manifest::Headers;
+use crate::record::manifest::Headers;
 use confined::{Tree, as_strs, io_error};
 
 pub const META_DIR: &str = ".s3sync-meta";
@@ -105,7 +105,13 @@ impl DirStore {
     async fn current(&self, key: &str) -> Result<Option<(String, u64)>, StoreError> {
         let tree = self.tree.clone();
         let key = key.to_string();
-        blocking(move || tree.md5(&object_names(&key)?, &mut crate::hash::chunk_buffer())).await
+        blocking(move || {
+            tree.md5(
+                &object_names(&key)?,
+                &mut crate::local::hash::chunk_buffer(),
+            )
+        })
+        .await
     }
 
     async fn write_sidecar(&self, key: &str, sidecar: &Sidecar) -> Result<(), StoreError> {
@@ -131,7 +137,7 @@ impl DirStore {
             } else {
                 object_names(&prefix)?
             };
-            let mut buf = crate::hash::chunk_buffer();
+            let mut buf = crate::local::hash::chunk_buffer();
             let mut listed = Vec::new();
             for key in tree.files(&start, META_DIR)?.into_iter().take(limit) {
                 let names: Vec<&str> = key.split('/').collect();
@@ -165,10 +171,10 @@ impl Store for DirStore {
             let path = tree.root().join(&key);
             let mut bytes = Vec::new();
             (&mut file)
-                .take(crate::manifest::MAX_RECORD_BYTES + 1)
+                .take(crate::record::manifest::MAX_RECORD_BYTES + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| io_error("cannot read", &path, &e))?;
-            if bytes.len() as u64 > crate::manifest::MAX_RECORD_BYTES {
+            if bytes.len() as u64 > crate::record::manifest::MAX_RECORD_BYTES {
                 return Err(super::record_too_large(&format!(
                     "file://{}",
                     path.display()
@@ -188,7 +194,7 @@ impl Store for DirStore {
         // never whole in memory), with its SHA-256, MD5 and size.
         let (staged, digests) = blocking(move || {
             let names = object_names(&key)?;
-            let mut digests = crate::encode::Digester::default();
+            let mut digests = crate::local::encode::Digester::default();
             let staged = tree.stage(&names, |tmp| {
                 let mut put = |chunk: &[u8]| {
                     digests.update(chunk);
@@ -197,8 +203,12 @@ impl Store for DirStore {
                 match &body {
                     Body::Bytes(b) => put(b),
                     Body::File(src) => std::fs::File::open(src).and_then(|mut f| {
-                        crate::hash::for_each_chunk(&mut f, &mut crate::hash::chunk_buffer(), put)
-                            .map(drop)
+                        crate::local::hash::for_each_chunk(
+                            &mut f,
+                            &mut crate::local::hash::chunk_buffer(),
+                            put,
+                        )
+                        .map(drop)
                     }),
                 }
             })?;

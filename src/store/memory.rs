@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 use super::{
     Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, read_body, verify_sha256,
 };
-use crate::manifest::Headers;
+use crate::record::manifest::Headers;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemObject {

@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 
 use super::{Body, Condition, ErrorKind, Fetched, Listed, Read, Store, StoreError, Upload};
 use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
-use crate::manifest::{Headers, MAX_RECORD_BYTES};
+use crate::record::manifest::{Headers, MAX_RECORD_BYTES};
 use prefix::denied_by_policy;
 
 mod prefix;
@@ -206,16 +206,17 @@ impl S3Store {
             .max(upload.size.div_ceil(MAX_PARTS));
         let md5 = self.checksum == ChecksumMode::WhenRequired;
         let file = path.to_path_buf();
-        let parts =
-            tokio::task::spawn_blocking(move || crate::encode::part_digests(&file, part_size, md5))
-                .await
-                .expect("digest task panicked")
-                .map_err(|e| {
-                    StoreError::new(
-                        ErrorKind::Other,
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                })?;
+        let parts = tokio::task::spawn_blocking(move || {
+            crate::local::encode::part_digests(&file, part_size, md5)
+        })
+        .await
+        .expect("digest task panicked")
+        .map_err(|e| {
+            StoreError::new(
+                ErrorKind::Other,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
         if parts.sha256 != upload.sha256 || parts.size != upload.size {
             return Err(StoreError::new(
                 ErrorKind::BadDigest,
@@ -276,7 +277,7 @@ impl S3Store {
         key: &str,
         upload_id: &str,
         path: &std::path::Path,
-        parts: Vec<crate::encode::PartDigest>,
+        parts: Vec<crate::local::encode::PartDigest>,
     ) -> Result<Vec<CompletedPart>, StoreError> {
         let resource = self.resource(key);
         let mut running = JoinSet::new();

@@ -208,7 +208,7 @@ impl Tree {
             return Ok(None);
         };
         let mut md5 = Md5::new();
-        let size = crate::hash::for_each_chunk(&mut file, buf, |chunk| {
+        let size = crate::local::hash::for_each_chunk(&mut file, buf, |chunk| {
             md5.update(chunk);
             Ok(())
         })

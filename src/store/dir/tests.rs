@@ -5,7 +5,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 
 use super::DirStore;
-use crate::manifest::Headers;
+use crate::record::manifest::Headers;
 use crate::store::{Condition, Store, Upload};
 
 struct Setup {

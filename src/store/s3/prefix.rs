@@ -92,7 +92,7 @@ impl S3Store {
                     } else {
                         format!(
                             " with the condition StringLike s3:prefix \"{}*\"",
-                            crate::iam_pattern::escape(prefix)
+                            crate::iam::pattern::escape(prefix)
                         )
                     }
                 ),

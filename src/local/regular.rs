@@ -7,7 +7,7 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::cache::Stamp;
+use crate::local::cache::Stamp;
 
 /// What a file is, in words, for messages.
 pub fn kind(metadata: &Metadata) -> &'static str {

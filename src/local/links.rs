@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use walkdir::DirEntry;
 
 use crate::config::{FilterSettings, FollowSymlinks};
-use crate::globs::GlobList;
-use crate::scan::{ScanError, is_hidden};
+use crate::local::globs::GlobList;
+use crate::local::scan_error::ScanError;
 
 /// What to do with one entry of the walk.
 #[derive(Debug, PartialEq, Eq)]
@@ -48,6 +48,11 @@ pub struct Links<'a> {
     include_hidden: bool,
     exclude: &'a GlobList,
     followed: Vec<Followed>,
+}
+
+/// Whether a file name is hidden (starts with `.`).
+pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
 }
 
 /// Where nothing is a plain file, whatever its type says.

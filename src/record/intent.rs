@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::{Manifest, ManifestError};
+use crate::record::manifest::{Manifest, ManifestError};
 
 pub const INTENT_VERSION: u32 = 1;
 
@@ -40,12 +40,12 @@ impl Intent {
 
     /// Compact JSON, gzip-compressed (an initial push names every key).
     pub fn to_stored(&self) -> Vec<u8> {
-        crate::manifest::gzip_json(self)
+        crate::record::manifest::gzip_json(self)
     }
 
     /// Read a stored intent: gzip-compressed or plain JSON.
     pub fn from_stored(bytes: &[u8]) -> Result<Self, ManifestError> {
-        let json = crate::manifest::gunzip_if_gzip(bytes)?;
+        let json = crate::record::manifest::gunzip_if_gzip(bytes)?;
         let intent: Self =
             serde_json::from_slice(&json).map_err(|e| ManifestError::Malformed(e.to_string()))?;
         if intent.version > INTENT_VERSION {
@@ -157,7 +157,7 @@ impl RemoteRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Entry, Headers};
+    use crate::record::manifest::{Entry, Headers};
 
     fn manifest_with(keys: &[&str], settled: Option<&str>) -> Manifest {
         let mut m = Manifest::new("static");

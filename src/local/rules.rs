@@ -4,10 +4,10 @@
 use globset::GlobMatcher;
 
 use crate::config::{DEFAULT_SHORT, RuleSpec, Settings};
-use crate::encode;
-use crate::globs;
-use crate::hashed::Hashed;
-use crate::manifest::Headers;
+use crate::local::encode;
+use crate::local::fingerprints::Hashed;
+use crate::local::globs;
+use crate::record::manifest::Headers;
 
 /// What one file will be stored as.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use crate::cache::Stamp;
+use crate::local::cache::Stamp;
 
 const CHUNK: usize = 256 * 1024;
 
@@ -58,7 +58,7 @@ pub fn hash_file(
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> io::Result<FileHash> {
     let mut hasher = Sha256::new();
-    let mut file = crate::regular::open_checked(path, stamp)?;
+    let mut file = crate::local::regular::open_checked(path, stamp)?;
     let size = for_each_chunk(&mut file, buf, |chunk| {
         hasher.update(chunk);
         on_bytes(chunk.len() as u64);

@@ -7,10 +7,14 @@
 
 use std::fmt::Write as _;
 
+use super::{Exit, load_settings, target_overrides};
+use crate::cli::{GlobalArgs, TargetArgs};
 use crate::config::Settings;
 use crate::local;
-use crate::manifest::{Headers, Manifest};
+use crate::pipeline;
+use crate::record::manifest::{Headers, Manifest};
 use crate::store::{Condition, ErrorKind, SharedStore, StoreError, Upload};
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -64,12 +68,13 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
         || "config (no config file: environment and defaults)".to_string(),
         |p| format!("config {}", p.display()),
     );
-    let mut out = vec![
-        match crate::rules::Rules::new(settings, crate::hashed::Hashed::default()) {
-            Ok(_) => pass(config, None),
-            Err(problems) => failed(config, problems.join("; ")),
-        },
-    ];
+    let mut out = vec![match crate::local::rules::Rules::new(
+        settings,
+        crate::local::fingerprints::Hashed::default(),
+    ) {
+        Ok(_) => pass(config, None),
+        Err(problems) => failed(config, problems.join("; ")),
+    }];
     let Some(source) = &settings.source else {
         out.push(CheckResult {
             mark: Mark::Skip,
@@ -82,7 +87,7 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
         return out;
     };
     let what = format!("source {}", source.display());
-    out.push(match crate::scan::scan(source, &settings.filter) {
+    out.push(match crate::local::scan::scan(source, &settings.filter) {
         Ok(mut scan) => match local::rules_for(settings, source, &mut scan.warnings) {
             Ok(_) => pass(
                 what,
@@ -251,6 +256,20 @@ pub fn render(results: &[CheckResult]) -> String {
         let _ = writeln!(out, "{failed} check(s) failed");
     }
     out
+}
+
+pub async fn command(global: &GlobalArgs, args: &TargetArgs, ui: Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &target_overrides(global, args))?;
+    let store = pipeline::open_store(&settings).await?;
+    let results = crate::commands::check::run(&settings, &store).await;
+    ui.out(&crate::commands::check::render(&results))?;
+    Ok(
+        if results.iter().all(crate::commands::check::CheckResult::ok) {
+            Exit::Success
+        } else {
+            Exit::Error
+        },
+    )
 }
 
 #[cfg(test)]

@@ -3,9 +3,13 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::{Exit, load_settings};
+use crate::cli::{ExplainArgs, GlobalArgs};
+use crate::config::Overrides;
 use crate::config::Settings;
-use crate::globs::GlobList;
+use crate::local::globs::GlobList;
 use crate::local::{self, LocalError};
+use crate::ui::Ui;
 
 /// Why a path is left out of the publish, if it is.
 fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalError> {
@@ -34,7 +38,7 @@ fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalErro
 /// the scan itself is asked, so `explain` and `push` cannot disagree.
 fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
     let source = settings.source.as_ref()?;
-    match crate::scan::scan(source, &settings.filter) {
+    match crate::local::scan::scan(source, &settings.filter) {
         Err(e) => Some(format!("the push would stop: {e}")),
         Ok(scan) if scan.files.iter().any(|f| f.path == path) => None,
         Ok(scan) => Some(
@@ -119,4 +123,16 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         line("warning", w);
     }
     Ok(out)
+}
+
+pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let overrides = Overrides {
+        target: global.target.clone(),
+        source: args.source.clone(),
+        ..Overrides::default()
+    };
+    let settings = load_settings(global, &overrides)?;
+    let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    ui.out(&crate::commands::explain::explain(&settings, &path)?)?;
+    Ok(Exit::Success)
 }

@@ -8,10 +8,11 @@
 //! are escaped for IAM (`iam_pattern`): a `*` in `location` does not widen
 //! the grant.
 
+pub mod pattern;
+
 use serde_json::{Value, json};
 
 use crate::config::{Acl, Settings};
-use crate::iam_pattern;
 
 /// Whether any object is sent with an ACL header.
 pub fn sends_acls(settings: &Settings) -> bool {
@@ -28,7 +29,7 @@ fn key_pattern(prefix: &str, rest: &str) -> String {
     if prefix.is_empty() {
         rest.to_string()
     } else {
-        format!("{}/{rest}", iam_pattern::escape(prefix))
+        format!("{}/{rest}", pattern::escape(prefix))
     }
 }
 
@@ -139,8 +140,10 @@ pub fn public_bucket_policy(
     let arn = |pattern: String| format!("arn:aws:s3:::{bucket}/{pattern}");
     let manifest = crate::local::manifest_key(settings);
     let mut denied = vec![
-        arn(iam_pattern::escape(&manifest)),
-        arn(iam_pattern::escape(&crate::intent::intent_key(&manifest))),
+        arn(pattern::escape(&manifest)),
+        arn(pattern::escape(&crate::record::intent::intent_key(
+            &manifest,
+        ))),
         arn(key_pattern(prefix, ".s3sync-check-*")),
     ];
     for rule in &settings.rules {
@@ -151,7 +154,7 @@ pub fn public_bucket_policy(
         if meant_public(acl, default) {
             continue;
         }
-        let translated = iam_pattern::glob(&rule.glob.pattern);
+        let translated = pattern::glob(&rule.glob.pattern);
         let patterns: Vec<String> = translated
             .patterns
             .iter()

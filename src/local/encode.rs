@@ -190,7 +190,7 @@ pub struct Gzipped {
 /// Gzip a file deterministically: no file name, zero mtime, fixed level and
 /// OS byte, so the same input always gives the same bytes.
 pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipped> {
-    let mut input = crate::regular::open(path)?;
+    let mut input = crate::local::regular::open(path)?;
     let writer = SpoolWriter {
         spool: Spool::Memory(Vec::new()),
         max_memory,
@@ -201,10 +201,14 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
         .operating_system(255)
         .write(writer, Compression::new(level));
     let mut source_hash = Sha256::new();
-    crate::hash::for_each_chunk(&mut input, &mut crate::hash::chunk_buffer(), |chunk| {
-        source_hash.update(chunk);
-        encoder.write_all(chunk)
-    })?;
+    crate::local::hash::for_each_chunk(
+        &mut input,
+        &mut crate::local::hash::chunk_buffer(),
+        |chunk| {
+            source_hash.update(chunk);
+            encoder.write_all(chunk)
+        },
+    )?;
     let writer = encoder.finish()?;
     Ok(Gzipped {
         spool: writer.spool,
@@ -216,9 +220,9 @@ pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipp
 /// SHA-256 and MD5 of a file as stored unencoded.
 pub fn digest_file(path: &Path) -> io::Result<Digests> {
     let mut digests = Digester::default();
-    crate::hash::for_each_chunk(
-        &mut crate::regular::open(path)?,
-        &mut crate::hash::chunk_buffer(),
+    crate::local::hash::for_each_chunk(
+        &mut crate::local::regular::open(path)?,
+        &mut crate::local::hash::chunk_buffer(),
         |chunk| {
             digests.update(chunk);
             Ok(())
@@ -269,9 +273,9 @@ pub fn part_digests(path: &Path, part_size: u64, with_md5: bool) -> io::Result<P
     let mut whole = Sha256::new();
     let mut parts = Vec::new();
     let mut open = start(0);
-    let size = crate::hash::for_each_chunk(
-        &mut crate::regular::open(path)?,
-        &mut crate::hash::chunk_buffer(),
+    let size = crate::local::hash::for_each_chunk(
+        &mut crate::local::regular::open(path)?,
+        &mut crate::local::hash::chunk_buffer(),
         |mut chunk| {
             whole.update(chunk);
             while !chunk.is_empty() {

@@ -4,7 +4,6 @@
 //! silently overwrite each other's record.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,12 +11,13 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::config::ChecksumMode;
-use crate::encode::{self, Spool};
-use crate::globs::GlobList;
-use crate::intent::{Intent, RemoteRecord, intent_key};
-use crate::manifest::{Headers, Manifest};
+use crate::local::Source;
+use crate::local::encode::{self, Spool};
+use crate::local::globs::GlobList;
 use crate::plan::{Action, Landed, Plan, Step, manifest_after};
 use crate::progress::{Event, Observer};
+use crate::record::intent::{Intent, RemoteRecord, intent_key};
+use crate::record::manifest::{Headers, Manifest};
 use crate::store::{Body, Condition, ErrorKind, SharedStore, StoreError, Upload};
 
 /// Files up to this size are read into memory to upload (and re-hashed on
@@ -80,13 +80,6 @@ impl Outcome {
             _ => Landed::No,
         }
     }
-}
-
-/// What a local key is read from.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub abs: PathBuf,
-    pub gzip: bool,
 }
 
 pub struct ExecuteOptions {
@@ -177,7 +170,7 @@ fn prepare(
         // Regular files only; never more than the hashed size plus one
         // byte (a file that grew is refused below).
         let mut bytes = Vec::new();
-        crate::regular::open(&source.abs)
+        crate::local::regular::open(&source.abs)
             .and_then(|f| f.take(local.size.saturating_add(1)).read_to_end(&mut bytes))
             .map_err(read_error)?;
         let digests = encode::digest_bytes(&bytes);
@@ -208,7 +201,7 @@ fn prepare(
     } else {
         // The store opens the path itself: check here that it still is a
         // regular file (not a FIFO, device or link swapped in since).
-        crate::regular::open(&source.abs).map_err(read_error)?;
+        crate::local::regular::open(&source.abs).map_err(read_error)?;
         None
     };
     Ok((
@@ -673,5 +666,4 @@ fn record_headers() -> Headers {
 }
 
 #[cfg(test)]
-#[path = "execute_tests.rs"]
 mod tests;

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use super::*;
 use crate::config::file::{LoadedFile, parse};
 use crate::config::{Overrides, Settings};
+use crate::pipeline::{self, SyncOptions};
 use crate::progress::Silent;
 use crate::store::memory::MemoryStore;
 use crate::store::{ErrorKind, Store, StoreError};
-use crate::sync::{self, SyncOptions};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -65,12 +65,13 @@ impl Fixture {
         self.store.clone()
     }
 
-    async fn push(&self, settings: &Settings) -> (sync::Prepared, Applied) {
+    async fn push(&self, settings: &Settings) -> (pipeline::Prepared, Applied) {
         let observer: Arc<dyn Observer> = Arc::new(Silent);
-        let prepared = sync::prepare(settings, &self.shared(), &SyncOptions::default(), &observer)
-            .await
-            .unwrap();
-        let applied = sync::push(settings, self.shared(), &prepared, observer, no_cancel())
+        let prepared =
+            pipeline::prepare(settings, &self.shared(), &SyncOptions::default(), &observer)
+                .await
+                .unwrap();
+        let applied = pipeline::push(settings, self.shared(), &prepared, observer, no_cancel())
             .await
             .unwrap();
         (prepared, applied)
@@ -245,13 +246,13 @@ async fn a_file_changed_or_deleted_after_hashing_is_not_uploaded() {
     let f = Fixture::new(&[("a.css", "original"), ("b.txt", "same-b"), ("c.js", "x")]);
     let settings = f.settings("");
     let observer: Arc<dyn Observer> = Arc::new(Silent);
-    let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &observer)
+    let prepared = pipeline::prepare(&settings, &f.shared(), &SyncOptions::default(), &observer)
         .await
         .unwrap();
     f.write("a.css", "modified");
     f.write("b.txt", "other-b");
     std::fs::remove_file(f.dir.path().join("site/c.js")).unwrap();
-    let applied = sync::push(&settings, f.shared(), &prepared, observer, no_cancel())
+    let applied = pipeline::push(&settings, f.shared(), &prepared, observer, no_cancel())
         .await
         .unwrap();
     assert_eq!(applied.failed(), 3);
@@ -287,20 +288,20 @@ async fn a_push_that_loses_the_race_before_changing_anything_changes_nothing() {
     let two = f.settings("[storage.object_parameters]\nCacheControl = \"max-age=2\"\n");
     let observer: Arc<dyn Observer> = Arc::new(Silent);
     // Two pushes plan against the same (empty) bucket...
-    let first = sync::prepare(&one, &f.shared(), &SyncOptions::default(), &observer)
+    let first = pipeline::prepare(&one, &f.shared(), &SyncOptions::default(), &observer)
         .await
         .unwrap();
-    let second = sync::prepare(&two, &f.shared(), &SyncOptions::default(), &observer)
+    let second = pipeline::prepare(&two, &f.shared(), &SyncOptions::default(), &observer)
         .await
         .unwrap();
     // ...the second runs first; the first then finds the manifest changed
     // when it records its intent, and stops before sending anything.
-    let won = sync::push(&two, f.shared(), &second, observer.clone(), no_cancel())
+    let won = pipeline::push(&two, f.shared(), &second, observer.clone(), no_cancel())
         .await
         .unwrap();
     assert!(won.manifest_error.is_none());
     f.store.take_log();
-    let lost = sync::push(&one, f.shared(), &first, observer, no_cancel())
+    let lost = pipeline::push(&one, f.shared(), &first, observer, no_cancel())
         .await
         .unwrap();
     let err = lost.manifest_error.unwrap();
@@ -354,7 +355,7 @@ async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
             < log.iter().position(|l| l == "delete static/drop.css"),
         "{log:?}"
     );
-    let killed = crate::intent::Intent::new(["static/drop.css".to_string()].into());
+    let killed = crate::record::intent::Intent::new(["static/drop.css".to_string()].into());
     f.store
         .put(
             Upload::from_bytes(
@@ -413,7 +414,7 @@ async fn cancel_stops_new_work_and_records_what_was_done() {
     let f = Fixture::numbered(20, 2);
     let settings = f.settings("[sync]\njobs = 1\n");
     let silent: Arc<dyn Observer> = Arc::new(Silent);
-    let prepared = sync::prepare(&settings, &f.shared(), &SyncOptions::default(), &silent)
+    let prepared = pipeline::prepare(&settings, &f.shared(), &SyncOptions::default(), &silent)
         .await
         .unwrap();
     let cancel = no_cancel();
@@ -422,7 +423,7 @@ async fn cancel_stops_new_work_and_records_what_was_done() {
         seen: 0.into(),
         after: 5,
     });
-    let applied = sync::push(&settings, f.shared(), &prepared, observer, cancel)
+    let applied = pipeline::push(&settings, f.shared(), &prepared, observer, cancel)
         .await
         .unwrap();
     let done = applied
@@ -452,7 +453,7 @@ async fn a_push_killed_after_uploading_is_undone_by_the_next_push_of_the_old_tre
     let settings = f.settings("");
     f.push(&settings).await;
     f.write("a.css", "v2");
-    let killed = sync::prepare(
+    let killed = pipeline::prepare(
         &settings,
         &f.shared(),
         &SyncOptions::default(),
@@ -462,7 +463,7 @@ async fn a_push_killed_after_uploading_is_undone_by_the_next_push_of_the_old_tre
     .unwrap();
     assert_eq!(killed.plan.count(crate::plan::Action::Changed), 1);
     // What the killed push did: its intent, then its upload; no record.
-    let intent = crate::intent::Intent::new(["static/a.css".to_string()].into());
+    let intent = crate::record::intent::Intent::new(["static/a.css".to_string()].into());
     let put = |key: &str, bytes: Vec<u8>| {
         f.store.put(
             Upload::from_bytes(key, bytes, Headers::default()),
@@ -502,13 +503,13 @@ async fn a_file_swapped_for_a_fifo_after_hashing_is_refused_without_blocking() {
     let f = Fixture::new(&[("a.css", "original")]);
     let (settings, observer) = (f.settings(""), Arc::new(Silent) as Arc<dyn Observer>);
     let (opts, store) = (SyncOptions::default(), f.shared());
-    let prepared = sync::prepare(&settings, &store, &opts, &observer).await;
+    let prepared = pipeline::prepare(&settings, &store, &opts, &observer).await;
     let prepared = prepared.unwrap();
     let path = f.dir.path().join("site/a.css");
     std::fs::remove_file(&path).unwrap();
     let mkfifo = std::process::Command::new("mkfifo").arg(&path).status();
     assert!(mkfifo.unwrap().success());
-    let push = sync::push(&settings, f.shared(), &prepared, observer, no_cancel());
+    let push = pipeline::push(&settings, f.shared(), &prepared, observer, no_cancel());
     let applied = tokio::time::timeout(std::time::Duration::from_secs(20), push).await;
     let applied = applied.expect("the push blocked on a FIFO").unwrap();
     let error = applied.outcomes[0].error.as_deref().unwrap_or_default();

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use tokio::task::JoinSet;
 
+use crate::apply::{self, Applied, Base, ExecuteOptions};
 use crate::config::{Destination, Settings};
-use crate::execute::{self, Applied, Base, ExecuteOptions};
-use crate::globs::GlobList;
-use crate::intent::{self, Intent, RemoteRecord};
+use crate::local::globs::GlobList;
 use crate::local::{self, LocalTree};
-use crate::manifest::Manifest;
 use crate::plan::{self, Action, Plan, PlanOptions, RemoteObject, RemoteState};
 use crate::progress::{Event, Observer};
+use crate::record::intent::{self, Intent, RemoteRecord};
+use crate::record::manifest::Manifest;
 use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
 use crate::store::{Read, SharedStore, StoreError};
@@ -93,7 +93,7 @@ async fn read_record_object<T>(
     key: &str,
     unless: Option<&str>,
     what: &str,
-    parse: fn(&[u8]) -> Result<T, crate::manifest::ManifestError>,
+    parse: fn(&[u8]) -> Result<T, crate::record::manifest::ManifestError>,
     options: &SyncOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<(Option<T>, Option<String>)> {
@@ -250,7 +250,7 @@ async fn head_all(
     store: &SharedStore,
     keys: Vec<String>,
     jobs: usize,
-) -> Result<Vec<(String, Option<crate::manifest::Headers>)>, StoreError> {
+) -> Result<Vec<(String, Option<crate::record::manifest::Headers>)>, StoreError> {
     let mut out = Vec::with_capacity(keys.len());
     let mut running = JoinSet::new();
     let mut pending = keys.into_iter();
@@ -358,7 +358,7 @@ pub async fn push(
         manifest: prepared.remote.manifest.as_deref(),
         record: &prepared.record,
     };
-    Ok(execute::apply(
+    Ok(apply::apply(
         store,
         &prepared.plan,
         &prepared.tree.sources,

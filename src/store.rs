@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::manifest::Headers;
+use crate::record::manifest::Headers;
 
 /// Object bytes to send.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub struct Upload {
 impl Upload {
     /// An object held in memory, with its digests computed.
     pub fn from_bytes(key: &str, bytes: Vec<u8>, headers: Headers) -> Self {
-        let digests = crate::encode::digest_bytes(&bytes);
+        let digests = crate::local::encode::digest_bytes(&bytes);
         Self {
             key: key.to_string(),
             size: digests.size,
@@ -246,7 +246,7 @@ pub fn record_too_large(url: &str) -> StoreError {
         ErrorKind::Other,
         format!(
             "{url} is larger than {} MiB, over s3sync's limit for a record object (a hostile or corrupt object?); delete it and run `s3sync push --verify` to rebuild the record from a bucket listing",
-            crate::manifest::MAX_RECORD_BYTES >> 20
+            crate::record::manifest::MAX_RECORD_BYTES >> 20
         ),
     )
 }

@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::local::links::is_hidden;
+pub use crate::local::scan_error::ScanError;
+
 use crate::config::FilterSettings;
-use crate::globs::GlobList;
-use crate::links::{Links, Visit};
+use crate::local::globs::GlobList;
+use crate::local::links::{Links, Visit};
 
 /// One file to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,54 +23,7 @@ pub struct LocalFile {
     pub abs: PathBuf,
     pub size: u64,
     /// Size, times and inode, for the hash cache.
-    pub stamp: Option<crate::cache::Stamp>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ScanError {
-    #[error(
-        "source folder {0} does not exist: set `source` in s3sync.toml or pass SOURCE (did the build run?)"
-    )]
-    Missing(PathBuf),
-    #[error("source {0} is a file, not a folder: point `source` at the folder to publish")]
-    NotADirectory(PathBuf),
-    #[error(
-        "source folder {0} has no files to publish (after hidden-file and include/exclude filters): did the build run? s3sync refuses to publish an empty tree"
-    )]
-    Empty(PathBuf),
-    #[error(
-        "broken symbolic link {0}: its target does not exist; fix or remove the link, or set `skip_broken_links = true`"
-    )]
-    BrokenLink(PathBuf),
-    #[error(
-        "symbolic link loop at {path}: it points back to {ancestor}; remove the link or exclude it"
-    )]
-    Loop { path: PathBuf, ancestor: PathBuf },
-    #[error(
-        "symbolic link {link} points outside the source folder, to {target}: s3sync publishes only what is inside the source. Copy the file into the source, or, if publishing it is deliberate, set `follow_symlinks = \"outside\"` under `[scan]` in s3sync.toml",
-        link = .link.display(),
-        target = .target.display()
-    )]
-    Outside { link: PathBuf, target: PathBuf },
-    #[error(
-        "{link} leads to {target}, which is not a regular file or folder (a /proc, /sys or /dev entry, a device, FIFO or socket): s3sync never reads those, whatever `[scan] follow_symlinks` says; remove the link or exclude it",
-        link = .link.display(),
-        target = .target.display()
-    )]
-    Special { link: PathBuf, target: PathBuf },
-    #[error(
-        "{0} is a device, not a regular file: s3sync never reads devices; remove it from the source or exclude it"
-    )]
-    Device(PathBuf),
-    #[error("file name {0} is not valid UTF-8: S3 keys are UTF-8, rename the file")]
-    NonUtf8(PathBuf),
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}", .0.join("; "))]
-    Globs(Vec<String>),
+    pub stamp: Option<crate::local::cache::Stamp>,
 }
 
 /// The result of a scan: the files, sorted by path, and warnings for things
@@ -76,10 +32,6 @@ pub enum ScanError {
 pub struct Scan {
     pub files: Vec<LocalFile>,
     pub warnings: Vec<String>,
-}
-
-pub(crate) fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|n| n.starts_with('.'))
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ScanError + '_ {
@@ -116,7 +68,7 @@ fn special(path: &Path, metadata: &std::fs::Metadata) -> Result<String, ScanErro
     Ok(format!(
         "skipped {}: it is {}, not a regular file; s3sync reads only regular files",
         path.display(),
-        crate::regular::kind(metadata)
+        crate::local::regular::kind(metadata)
     ))
 }
 
@@ -211,7 +163,7 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
             path,
             abs: real.unwrap_or_else(|| entry.path().to_path_buf()),
             size: metadata.len(),
-            stamp: crate::cache::Stamp::of(&metadata),
+            stamp: crate::local::cache::Stamp::of(&metadata),
         });
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -222,5 +174,4 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
 }
 
 #[cfg(test)]
-#[path = "scan_tests.rs"]
 mod tests;

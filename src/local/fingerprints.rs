@@ -13,8 +13,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::config::{FollowSymlinks, HashedManifests, Settings};
-use crate::links::is_system;
-use crate::regular::CappedError;
+use crate::local::links::is_system;
+use crate::local::regular::CappedError;
 
 /// Where auto-detection looks, relative to the source.
 pub const AUTO_PATHS: &[&str] = &[
@@ -141,14 +141,14 @@ fn read_manifest(root: &Path, path: &Path, mode: FollowSymlinks) -> Result<Vec<u
         Ok(m) if !m.is_file() => {
             return Err(Unread::Refused(format!(
                 "it is {}, not a regular file",
-                crate::regular::kind(&m)
+                crate::local::regular::kind(&m)
             )));
         }
         Ok(_) => {}
         Err(e) => return Err(Unread::Refused(e.to_string())),
     }
     // Checked again on the open file (it may have been swapped since).
-    crate::regular::read_capped(&real, MAX_MANIFEST_BYTES).map_err(|e| match e {
+    crate::local::regular::read_capped(&real, MAX_MANIFEST_BYTES).map_err(|e| match e {
         CappedError::TooLarge { .. } => Unread::Refused(format!(
             "it is larger than {} MiB, the limit for a build manifest",
             MAX_MANIFEST_BYTES >> 20

@@ -1,0 +1,84 @@
+//! One module per command body. `app` parses the command line and calls
+//! one of these; each resolves its settings here (one layering: flag >
+//! `S3SYNC_*` env > django-storages env > file > default) and returns the
+//! exit status.
+
+pub mod check;
+pub mod explain;
+pub mod init;
+pub mod manifest;
+pub mod policy;
+pub mod push;
+pub mod url;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::cli::{GlobalArgs, SourceArgs, SyncArgs, TargetArgs};
+use crate::config::{self, Overrides, Settings};
+
+/// The process exit status: 0 success or in sync, 1 `diff --exit-code`
+/// found changes, 2 any error, 130 interrupted (README, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Changes = 1,
+    Error = 2,
+    Interrupted = 130,
+}
+
+pub fn target_overrides(global: &GlobalArgs, target: &TargetArgs) -> Overrides {
+    Overrides {
+        target: global.target.clone(),
+        to: target.to.clone(),
+        ..Overrides::default()
+    }
+}
+
+pub fn s3_bucket(settings: &Settings, command: &str) -> anyhow::Result<String> {
+    match &settings.destination {
+        Some(config::Destination::S3 { bucket }) => Ok(bucket.clone()),
+        Some(config::Destination::Dir { .. }) => {
+            anyhow::bail!("`s3sync {command}` is for s3:// targets; this config targets a folder")
+        }
+        None => anyhow::bail!(
+            "no target: set `[storage] bucket_name` in s3sync.toml, AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX"
+        ),
+    }
+}
+
+/// Read the config file (the named one must exist; `./s3sync.toml` may not)
+/// and resolve settings with the process environment.
+pub fn load_settings(global: &GlobalArgs, overrides: &Overrides) -> anyhow::Result<Settings> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let (path, required) = match &global.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("s3sync.toml"), false),
+    };
+    // Keep the path as given, so messages say `s3sync.toml line 7`.
+    let file = config::file::load(&path, required)?;
+    let env = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .filter(|v| !v.is_empty() || k == "AWS_DEFAULT_ACL")
+    };
+    Ok(Settings::resolve(
+        overrides,
+        &env,
+        file.as_ref(),
+        Path::new(&cwd),
+    )?)
+}
+
+pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArgs>) -> Overrides {
+    Overrides {
+        target: global.target.clone(),
+        source: source.source.clone(),
+        to: source.to.clone(),
+        delete: sync.is_some_and(|s| s.delete),
+        max_deletes: sync.and_then(|s| s.max_deletes),
+        jobs: sync.and_then(|s| s.jobs),
+        no_cache: source.no_cache,
+    }
+}

@@ -1,0 +1,121 @@
+//! `s3sync push` and `s3sync diff`: one pipeline (load facts, plan, check
+//! the guards), then either render the plan or apply it and report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::{Exit, load_settings, overrides};
+use crate::cli::{GlobalArgs, SyncArgs};
+use crate::pipeline::{self, SyncOptions};
+use crate::report;
+use crate::ui::Ui;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Push,
+    DryRun,
+    Diff,
+    DiffExitCode,
+}
+
+pub async fn command(
+    global: &GlobalArgs,
+    args: &SyncArgs,
+    ui: Ui,
+    mode: Mode,
+) -> anyhow::Result<Exit> {
+    let started = Instant::now();
+    let settings = load_settings(global, &overrides(global, &args.source, Some(args)))?;
+    let store = pipeline::open_store(&settings).await?;
+    let observer = ui.observer();
+    let options = SyncOptions {
+        force: args.force,
+        verify: args.verify,
+        delete_foreign: args.delete_foreign,
+    };
+    let prepared = pipeline::prepare(&settings, &store, &options, &observer).await?;
+    if ui.verbose > 0 {
+        ui.info(&format!("timings: {}", prepared.timings));
+    }
+    let plan = &prepared.plan;
+    if mode != Mode::Push {
+        // A preview always shows the plan; a guard that would refuse the
+        // push is reported after it (and fails a dry run).
+        let refused = pipeline::check_guards(&settings, plan).err();
+        if args.json {
+            ui.out_data(&report::json(plan, None, true, &prepared.target))?;
+        } else if !ui.quiet {
+            ui.out(&report::plan_text(plan, &prepared.target, ui.verbose > 0))?;
+        }
+        if let Some(refused) = refused {
+            if mode == Mode::DryRun {
+                return Err(refused);
+            }
+            ui.info(&format!("warning: a push would be refused: {refused}"));
+        }
+        let pending = mode == Mode::DiffExitCode && plan.has_changes();
+        return Ok(if pending {
+            Exit::Changes
+        } else {
+            Exit::Success
+        });
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let interrupt = tokio::spawn(on_interrupt(cancel.clone(), ui));
+    let applied = pipeline::push(&settings, store, &prepared, observer, cancel.clone()).await?;
+    interrupt.abort();
+    let interrupted = cancel.load(Ordering::Relaxed);
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let markdown = report::step_summary(
+            plan,
+            &applied,
+            &prepared.target,
+            started.elapsed().as_secs_f64(),
+        );
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, markdown.as_bytes()));
+        if let Err(e) = appended {
+            ui.info(&format!(
+                "warning: cannot append to GITHUB_STEP_SUMMARY ({}): {e}",
+                PathBuf::from(&path).display()
+            ));
+        }
+    }
+    if args.json {
+        ui.out_data(&report::json(plan, Some(&applied), false, &prepared.target))?;
+    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
+        let text = report::push_text(
+            plan,
+            &applied,
+            &prepared.target,
+            started.elapsed().as_secs_f64(),
+        );
+        ui.out(&text)?;
+    }
+    Ok(if interrupted {
+        Exit::Interrupted
+    } else if applied.failed() > 0 || applied.manifest_error.is_some() {
+        Exit::Error
+    } else {
+        Exit::Success
+    })
+}
+
+/// First Ctrl-C while changes are applied: start nothing new, let requests
+/// in flight finish, record what was done, exit 130. A second one exits at
+/// once. (Before anything changes, Ctrl-C simply ends the process.)
+async fn on_interrupt(cancel: Arc<AtomicBool>, ui: Ui) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    cancel.store(true, Ordering::Relaxed);
+    ui.info("interrupted: finishing the requests in flight, then recording what was done (Ctrl-C again to stop at once)");
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(Exit::Interrupted as i32);
+    }
+}
