@@ -14,7 +14,7 @@ use crate::config::ChecksumMode;
 use crate::local::Source;
 use crate::local::encode::{self, Spool};
 use crate::local::globs::GlobList;
-use crate::plan::{Action, Landed, Plan, Step, manifest_after};
+use crate::plan::{Action, Effect, Plan, Step, manifest_after};
 use crate::progress::{Event, Observer};
 use crate::record::intent::{Intent, RemoteRecord, intent_key};
 use crate::record::manifest::{Headers, Manifest};
@@ -73,11 +73,11 @@ impl Outcome {
         }
     }
 
-    fn landed(&self) -> Landed {
+    fn landed(&self) -> Effect {
         match (self.status, self.maybe_landed) {
-            (Status::Done, _) => Landed::Yes(self.etag.clone()),
-            (_, true) => Landed::Maybe,
-            _ => Landed::No,
+            (Status::Done, _) => Effect::Applied(self.etag.clone()),
+            (_, true) => Effect::Unknown,
+            _ => Effect::Untouched,
         }
     }
 }
@@ -120,7 +120,7 @@ impl Applied {
 
 /// Read, check and (if configured) gzip one file into an [`Upload`]. The
 /// temporary file, when gzip spilled to disk, must outlive the upload.
-fn prepare(
+fn read_upload(
     step: &Step,
     source: &Source,
     options: &ExecuteOptions,
@@ -241,12 +241,12 @@ async fn run_step(
     }
     let source = source.expect("uploads have a source");
     let (upload, saved, _spill) =
-        tokio::task::spawn_blocking(move || prepare(&step, &source, &options))
+        tokio::task::spawn_blocking(move || read_upload(&step, &source, &options))
             .await
             .expect("prepare task panicked")
             .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
     let size = upload.size;
-    let etag = store.put(upload, Condition::None).await?;
+    let etag = store.put(upload, Condition::Always).await?;
     Ok(Outcome {
         status: Status::Done,
         bytes: size,
@@ -386,7 +386,7 @@ pub async fn apply(
         no_acl: AtomicBool::new(false),
         cancel: cancel.clone(),
     };
-    let mut record = Record {
+    let mut record = RecordWriter {
         store: &store,
         key: &options.manifest_key,
         etag: base.record.manifest_etag.clone(),
@@ -485,13 +485,13 @@ pub async fn apply(
 }
 
 /// How each step has landed so far.
-fn landed_now(plan: &Plan, outcomes: &[Outcome]) -> Vec<Landed> {
+fn landed_now(plan: &Plan, outcomes: &[Outcome]) -> Vec<Effect> {
     plan.steps
         .iter()
         .zip(outcomes)
         .map(|(s, o)| {
             if s.action == Action::Unchanged {
-                Landed::No
+                Effect::Untouched
             } else {
                 o.landed()
             }
@@ -504,7 +504,7 @@ fn landed_keys(plan: &Plan, outcomes: &[Outcome]) -> Vec<String> {
     plan.steps
         .iter()
         .zip(outcomes)
-        .filter(|(s, o)| s.action.is_change() && o.landed() != Landed::No)
+        .filter(|(s, o)| s.action.is_change() && o.landed() != Effect::Untouched)
         .map(|(s, _)| s.key.clone())
         .collect()
 }
@@ -514,7 +514,7 @@ fn keys_of(plan: &Plan, indices: &[usize]) -> Vec<String> {
 }
 
 /// The remote manifest as this push last wrote (or read) it.
-struct Record<'a> {
+struct RecordWriter<'a> {
     store: &'a SharedStore,
     key: &'a str,
     /// ETag of the manifest now in the bucket, for `If-Match`.
@@ -524,7 +524,7 @@ struct Record<'a> {
     error: Option<String>,
 }
 
-impl Record<'_> {
+impl RecordWriter<'_> {
     /// Write the intent object, only if it is still the one read when the
     /// plan was made (`etag`; `None`: there was none). Two pushes that
     /// planned against the same record cannot both pass: the loser stops

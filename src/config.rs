@@ -10,10 +10,10 @@ mod validate;
 use std::path::PathBuf;
 
 pub use settings::{
-    Acl, AddressingStyle, ChecksumMode, DEFAULT_GZIP_TYPES, DEFAULT_IMMUTABLE, DEFAULT_SHORT,
-    FilterSettings, FollowSymlinks, GlobSpec, GzipSettings, HashedManifests, HashedSettings,
-    Multipart, ObjectDefaults, Overrides, PublicSettings, RetryPolicy, RuleSpec, S3Settings,
-    Settings, SyncSettings,
+    Acl, AddressingStyle, CACHE_CONTROL_IMMUTABLE, CACHE_CONTROL_SHORT, ChecksumMode,
+    DEFAULT_GZIP_TYPES, FilterSettings, FollowSymlinks, GlobSpec, GzipSettings, HashedManifests,
+    HashedSettings, Multipart, ObjectDefaults, Overrides, PublicSettings, RetryPolicy, RuleSpec,
+    S3Settings, Settings, SyncSettings,
 };
 pub use target::Destination;
 

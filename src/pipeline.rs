@@ -17,7 +17,7 @@ use crate::record::intent::{self, Intent, RemoteRecord};
 use crate::record::manifest::Manifest;
 use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
-use crate::store::{Read, SharedStore, StoreError};
+use crate::store::{ConditionalRead, SharedStore, StoreError};
 
 /// Gzip output larger than this is spooled to a temporary file.
 const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
@@ -103,9 +103,9 @@ async fn read_record_object<T>(
         .await
         .with_context(|| format!("reading the remote {what} {target}/{key}"))?;
     match read {
-        Read::Missing => Ok((None, None)),
-        Read::Unchanged => Ok((None, unless.map(str::to_string))),
-        Read::Fetched(f) => match parse(&f.bytes) {
+        ConditionalRead::Missing => Ok((None, None)),
+        ConditionalRead::Unchanged => Ok((None, unless.map(str::to_string))),
+        ConditionalRead::Fetched(f) => match parse(&f.bytes) {
             Ok(m) => Ok((Some(m), Some(f.etag))),
             Err(e) if options.verify => {
                 observer.event(Event::Warning(&format!(

@@ -363,16 +363,16 @@ pub fn plan(
     out
 }
 
-/// Whether a step's change reached the bucket.
+/// What a step did to the bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Landed {
+pub enum Effect {
     /// Applied; the object's new ETag, if it has one.
-    Yes(Option<String>),
+    Applied(Option<String>),
     /// Not applied: the bucket is as before for this key.
-    No,
+    Untouched,
     /// Unknown (in flight when the push stopped, or failed in a way that
     /// may have landed): recorded as pending, never as content.
-    Maybe,
+    Unknown,
 }
 
 /// The manifest that is true of the bucket when each step of `plan` has
@@ -381,7 +381,7 @@ pub fn manifest_after(
     prefix: &str,
     base: Option<&Manifest>,
     plan: &Plan,
-    landed: &[Landed],
+    landed: &[Effect],
 ) -> Manifest {
     let mut out = Manifest::new(prefix);
     if let Some(base) = base {
@@ -420,16 +420,16 @@ pub fn manifest_after(
                 }
                 out.pending.remove(key);
             }
-            (_, Landed::Maybe) => {
+            (_, Effect::Unknown) => {
                 out.entries.remove(key);
                 out.pending.insert(key.clone());
             }
-            (Action::Delete, Landed::Yes(_)) => {
+            (Action::Delete, Effect::Applied(_)) => {
                 out.entries.remove(key);
                 out.pending.remove(key);
             }
-            (Action::Delete, Landed::No) => {}
-            (_, Landed::Yes(etag)) => {
+            (Action::Delete, Effect::Untouched) => {}
+            (_, Effect::Applied(etag)) => {
                 let local = step.local.as_deref().expect("uploads have a local entry");
                 out.entries.insert(
                     key.clone(),
@@ -440,7 +440,7 @@ pub fn manifest_after(
                 );
                 out.pending.remove(key);
             }
-            (_, Landed::No) => match &step.recorded {
+            (_, Effect::Untouched) => match &step.recorded {
                 Some(r) => {
                     out.entries.insert(key.clone(), Entry::clone(r));
                 }

@@ -53,7 +53,8 @@ impl Upload {
 /// A precondition on a write, for the remote manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
-    None,
+    /// Write whatever is there.
+    Always,
     /// Only if no object exists at the key (`If-None-Match: *`).
     Absent,
     /// Only if the object still has this ETag (`If-Match`).
@@ -71,7 +72,7 @@ impl Condition {
     /// key (`None`: no object).
     pub fn holds(&self, current: Option<&str>) -> bool {
         match self {
-            Self::None => true,
+            Self::Always => true,
             Self::Absent => current.is_none(),
             Self::Matches(e) => current == Some(e.as_str()),
         }
@@ -85,9 +86,10 @@ pub struct Fetched {
     pub etag: String,
 }
 
-/// The answer to a read that is skipped when the object is unchanged.
+/// The answer to a read that is skipped when the object is unchanged
+/// (`If-None-Match`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Read {
+pub enum ConditionalRead {
     Missing,
     /// The object still has the ETag the reader named: no body was sent.
     Unchanged,
@@ -163,11 +165,15 @@ pub trait Store: Send + Sync {
 
     /// Read a small object unless it still has `etag` (`If-None-Match`, so
     /// an unchanged object costs a request but no body).
-    async fn get_unless(&self, key: &str, etag: Option<&str>) -> Result<Read, StoreError> {
+    async fn get_unless(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<ConditionalRead, StoreError> {
         Ok(match self.get(key).await? {
-            None => Read::Missing,
-            Some(f) if Some(f.etag.as_str()) == etag => Read::Unchanged,
-            Some(f) => Read::Fetched(f),
+            None => ConditionalRead::Missing,
+            Some(f) if Some(f.etag.as_str()) == etag => ConditionalRead::Unchanged,
+            Some(f) => ConditionalRead::Fetched(f),
         })
     }
 

@@ -363,7 +363,7 @@ async fn a_push_killed_mid_delete_leaves_pending_that_the_next_push_finishes() {
                 killed.to_stored(),
                 Headers::default(),
             ),
-            crate::store::Condition::None,
+            crate::store::Condition::Always,
         )
         .await
         .unwrap();
@@ -467,7 +467,7 @@ async fn a_push_killed_after_uploading_is_undone_by_the_next_push_of_the_old_tre
     let put = |key: &str, bytes: Vec<u8>| {
         f.store.put(
             Upload::from_bytes(key, bytes, Headers::default()),
-            crate::store::Condition::None,
+            crate::store::Condition::Always,
         )
     };
     put("static/.s3sync-manifest.json.intent", intent.to_stored())

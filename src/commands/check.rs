@@ -188,7 +188,7 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
             Condition::Absent,
         )
     } else {
-        (format!("{prefix}{FIXED_PROBE}"), Condition::None)
+        (format!("{prefix}{FIXED_PROBE}"), Condition::Always)
     };
     let wrote = store.put(probe(&key, None), condition).await;
     out.push(match &wrote {
@@ -200,7 +200,7 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
     }
     if let Some(acl) = settings.objects.acl.header() {
         out.push(
-            match store.put(probe(&key, Some(acl)), Condition::None).await {
+            match store.put(probe(&key, Some(acl)), Condition::Always).await {
                 Ok(_) => pass(format!("objects may carry the ACL {acl}"), None),
                 Err(e) if e.kind == ErrorKind::AclNotSupported => {
                     fail(format!("objects may carry the ACL {acl}"), &e)

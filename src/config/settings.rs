@@ -20,8 +20,8 @@ const DEFAULT_JOBS: usize = 32;
 const DEFAULT_GZIP_LEVEL: u32 = 9;
 const DEFAULT_MANIFEST: &str = ".s3sync-manifest.json";
 const DEFAULT_ORDER: &str = "**/*.html";
-pub const DEFAULT_IMMUTABLE: &str = "public, max-age=31536000, immutable";
-pub const DEFAULT_SHORT: &str = "public, max-age=60, must-revalidate";
+pub const CACHE_CONTROL_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const CACHE_CONTROL_SHORT: &str = "public, max-age=60, must-revalidate";
 
 /// What the command line said. Plain data so resolution is testable without
 /// clap.
@@ -741,7 +741,7 @@ fn resolve_hashed(cfg: &FileConfig, problems: &mut Problems) -> HashedSettings {
     };
     let cache_control = section
         .and_then(|h| h.cache_control.clone())
-        .unwrap_or_else(|| DEFAULT_IMMUTABLE.into());
+        .unwrap_or_else(|| CACHE_CONTROL_IMMUTABLE.into());
     problems.check(validate::header_value(
         "[hashed] cache_control",
         &cache_control,

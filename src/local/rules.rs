@@ -3,7 +3,7 @@
 
 use globset::GlobMatcher;
 
-use crate::config::{DEFAULT_SHORT, RuleSpec, Settings};
+use crate::config::{CACHE_CONTROL_SHORT, RuleSpec, Settings};
 use crate::local::encode;
 use crate::local::fingerprints::Hashed;
 use crate::local::globs;
@@ -95,7 +95,7 @@ impl Rules {
                             (Some(cc.clone()), "object_parameters CacheControl".into())
                         }
                         (None, None) => (
-                            Some(DEFAULT_SHORT.to_string()),
+                            Some(CACHE_CONTROL_SHORT.to_string()),
                             "short default for files a build manifest does not name as hashed"
                                 .into(),
                         ),

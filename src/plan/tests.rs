@@ -202,7 +202,7 @@ fn listing_reconciles_by_etag_when_there_is_no_manifest() {
     );
     assert_eq!(plan.steps[3].reason, "not in the bucket");
     // An object with the same bytes is recorded as ours afterwards.
-    let after = manifest_after("p", None, &plan, &vec![Landed::No; plan.steps.len()]);
+    let after = manifest_after("p", None, &plan, &vec![Effect::Untouched; plan.steps.len()]);
     assert_eq!(after.entries.keys().collect::<Vec<_>>(), ["p/same.css"]);
     assert_eq!(after.entries["p/same.css"].etag.as_deref(), Some("m1"));
 }
@@ -245,7 +245,7 @@ fn verify_catches_drift_and_missing_objects() {
         "p",
         remote.manifest.as_deref(),
         &plan,
-        &[Landed::No, Landed::No],
+        &[Effect::Untouched, Effect::Untouched],
     );
     assert!(after.entries.is_empty(), "{:?}", after.entries.keys());
 }
@@ -302,10 +302,10 @@ fn manifest_after_records_exactly_what_succeeded() {
     );
     // The delete and ok.css succeed; the other two fail.
     let done = [
-        Landed::Yes(None),
-        Landed::No,
-        Landed::No,
-        Landed::Yes(Some("new-etag".to_string())),
+        Effect::Applied(None),
+        Effect::Untouched,
+        Effect::Untouched,
+        Effect::Applied(Some("new-etag".to_string())),
     ];
     let after = manifest_after("p", remote.manifest.as_deref(), &plan, &done);
     assert_eq!(
@@ -374,7 +374,7 @@ fn steps_that_may_have_landed_are_pending_never_content() {
         "p",
         remote.manifest.as_deref(),
         &plan,
-        &[Landed::Maybe, Landed::Maybe, Landed::Maybe],
+        &[Effect::Unknown, Effect::Unknown, Effect::Unknown],
     );
     assert!(after.entries.is_empty());
     assert_eq!(

@@ -221,11 +221,11 @@ impl Store for DirStore {
         let etag = hex::encode(digests.md5);
         let size = digests.size;
         let _guard = match condition {
-            Condition::None => None,
+            Condition::Always => None,
             _ => Some(self.conditional.lock().await),
         };
         let current = match &condition {
-            Condition::None => None,
+            Condition::Always => None,
             _ => self.current(&upload.key).await?.map(|(etag, _)| etag),
         };
         if !condition.holds(current.as_deref()) {

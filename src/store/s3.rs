@@ -23,7 +23,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use tokio::task::JoinSet;
 
-use super::{Body, Condition, ErrorKind, Fetched, Listed, Read, Store, StoreError, Upload};
+use super::{
+    Body, Condition, ConditionalRead, ErrorKind, Fetched, Listed, Store, StoreError, Upload,
+};
 use crate::config::{AddressingStyle, ChecksumMode, Multipart, S3Settings};
 use crate::record::manifest::{Headers, MAX_RECORD_BYTES};
 use prefix::denied_by_policy;
@@ -478,12 +480,16 @@ impl Store for S3Store {
 
     async fn get(&self, key: &str) -> Result<Option<Fetched>, StoreError> {
         Ok(match self.get_unless(key, None).await? {
-            Read::Fetched(f) => Some(f),
-            Read::Missing | Read::Unchanged => None,
+            ConditionalRead::Fetched(f) => Some(f),
+            ConditionalRead::Missing | ConditionalRead::Unchanged => None,
         })
     }
 
-    async fn get_unless(&self, key: &str, etag: Option<&str>) -> Result<Read, StoreError> {
+    async fn get_unless(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+    ) -> Result<ConditionalRead, StoreError> {
         let result = self
             .client
             .get_object()
@@ -499,15 +505,15 @@ impl Store for S3Store {
                     aws_sdk_s3::operation::get_object::GetObjectError::is_no_such_key,
                 ) =>
             {
-                return Ok(Read::Missing);
+                return Ok(ConditionalRead::Missing);
             }
             Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 304) => {
-                return Ok(Read::Unchanged);
+                return Ok(ConditionalRead::Unchanged);
             }
             Err(e) if denied_by_policy(&e) => {
                 let denied = self.error("s3:GetObject", &self.resource(key), &e);
                 self.missing_after_403(key, denied).await?;
-                return Ok(Read::Missing);
+                return Ok(ConditionalRead::Missing);
             }
             Err(e) => return Err(self.error("s3:GetObject", &self.resource(key), &e)),
         };
@@ -535,11 +541,11 @@ impl Store for S3Store {
         if bytes.len() as u64 > MAX_RECORD_BYTES {
             return Err(too_large());
         }
-        Ok(Read::Fetched(Fetched { bytes, etag }))
+        Ok(ConditionalRead::Fetched(Fetched { bytes, etag }))
     }
 
     async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
-        if let (Body::File(path), Condition::None) = (&upload.body, &condition)
+        if let (Body::File(path), Condition::Always) = (&upload.body, &condition)
             && upload.size > self.multipart.threshold
         {
             return self.put_multipart(&upload, path).await;
@@ -570,7 +576,7 @@ impl Store for S3Store {
             _ => req.checksum_sha256(B64.encode(upload.sha256)),
         };
         req = match &condition {
-            Condition::None => req,
+            Condition::Always => req,
             Condition::Absent => req.if_none_match("*"),
             Condition::Matches(etag) => req.if_match(format!("\"{etag}\"")),
         };

@@ -81,13 +81,13 @@ mod links {
     async fn put_through_a_linked_folder_writes_nothing_outside() {
         let s = setup();
         s.store
-            .put(upload("static/a.txt", b"a"), Condition::None)
+            .put(upload("static/a.txt", b"a"), Condition::Always)
             .await
             .unwrap();
         let before = contents(&s.outside);
         let link = s.root.join("static/css");
         symlink(&s.outside, &link).unwrap();
-        for condition in [Condition::None, Condition::Absent] {
+        for condition in [Condition::Always, Condition::Absent] {
             let err = s
                 .store
                 .put(upload("static/css/app.css", b"body{}"), condition)
@@ -107,7 +107,7 @@ mod links {
         let before = contents(&s.outside);
         let err = s
             .store
-            .put(upload("static/css/app.css", b"x"), Condition::None)
+            .put(upload("static/css/app.css", b"x"), Condition::Always)
             .await
             .unwrap_err();
         assert_names_link(&err.message, &link, Path::new("../../elsewhere"));
@@ -176,7 +176,7 @@ mod links {
         assert_names_link(&err.message, &link, &secret);
         let err = s
             .store
-            .put(upload("manifest.json", b"{}"), Condition::None)
+            .put(upload("manifest.json", b"{}"), Condition::Always)
             .await
             .unwrap_err();
         assert_names_link(&err.message, &link, &secret);
@@ -187,7 +187,7 @@ mod links {
         let before = contents(&s.outside);
         let err = s
             .store
-            .put(upload("a.txt", b"a"), Condition::None)
+            .put(upload("a.txt", b"a"), Condition::Always)
             .await
             .unwrap_err();
         assert_names_link(&err.message, &meta, &s.outside);
@@ -201,7 +201,7 @@ mod links {
         std::fs::create_dir_all(&real).unwrap();
         symlink(&real, &s.root).unwrap();
         s.store
-            .put(upload("static/a.txt", b"a"), Condition::None)
+            .put(upload("static/a.txt", b"a"), Condition::Always)
             .await
             .unwrap();
         assert_eq!(std::fs::read(real.join("static/a.txt")).unwrap(), b"a");
@@ -229,7 +229,7 @@ async fn published_files_get_the_umask_mode_not_0600() {
     let expected = umask_mode(&s.outside);
     assert_ne!(expected, 0o600, "the probe needs a umask other than 077");
     s.store
-        .put(upload("static/css/app.css", b"body{}"), Condition::None)
+        .put(upload("static/css/app.css", b"body{}"), Condition::Always)
         .await
         .unwrap();
     s.store
@@ -249,7 +249,7 @@ async fn published_files_get_the_umask_mode_not_0600() {
 async fn list_reports_the_md5_of_the_bytes_not_the_recorded_etag() {
     let s = setup();
     s.store
-        .put(upload("static/robots.txt", b"Allow: /"), Condition::None)
+        .put(upload("static/robots.txt", b"Allow: /"), Condition::Always)
         .await
         .unwrap();
     // Same size, different bytes: the sidecar still records the old ETag.
@@ -267,7 +267,7 @@ async fn a_failed_put_leaves_no_temporary_file() {
     let s = setup();
     let mut bad = upload("static/a.txt", b"a");
     bad.sha256 = [0; 32];
-    assert!(s.store.put(bad, Condition::None).await.is_err());
+    assert!(s.store.put(bad, Condition::Always).await.is_err());
     assert!(!s.root.join("static/a.txt").exists());
     assert_eq!(std::fs::read_dir(s.root.join("static")).unwrap().count(), 0);
 }
@@ -277,7 +277,7 @@ async fn delete_removes_the_object_its_sidecar_and_empty_folders() {
     let s = setup();
     for key in ["static/css/app.css", "static/index.html"] {
         s.store
-            .put(upload(key, b"x"), Condition::None)
+            .put(upload(key, b"x"), Condition::Always)
             .await
             .unwrap();
     }
