@@ -27,8 +27,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the local manifest (JSON) that a push would record.
     Manifest(SourceArgs),
-    /// Check config, credentials and bucket access before a deploy.
-    Check(TargetArgs),
+    /// Check config, the source, credentials and bucket access before a deploy.
+    Check(TreeArgs),
     /// Print the least-privilege IAM policy the config needs (--public: the public-read bucket policy instead).
     Policy(PolicyArgs),
     /// Print the public URL of a file, or a presigned GET URL (always for a private file).
@@ -71,12 +71,23 @@ pub struct PolicyArgs {
     pub referer: Option<String>,
 }
 
+/// The local tree and the target, as every command that reads the tree
+/// takes them (`push` and `diff` add their own flags).
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// The local tree [default: `source` from the config]
+    pub source: Option<PathBuf>,
+    /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct UrlArgs {
     /// A file, relative to the source (or a path to it).
     pub path: String,
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub tree: TreeArgs,
     /// Print a presigned GET URL (the default with querystring_auth = true, and for files the
     /// config keeps private).
     #[arg(long)]
@@ -90,9 +101,16 @@ pub struct UrlArgs {
 pub struct ExplainArgs {
     /// A file, relative to the source (or a path to it).
     pub path: String,
-    /// The local tree [default: `source` from the config]
-    #[arg(long, value_name = "DIR")]
-    pub source: Option<PathBuf>,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// The local tree (the older spelling of SOURCE).
+    #[arg(
+        long = "source",
+        value_name = "DIR",
+        hide = true,
+        conflicts_with = "source"
+    )]
+    pub source_flag: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, SourceArgs, SyncArgs, TargetArgs};
+use crate::cli::{GlobalArgs, SourceArgs, SyncArgs, TargetArgs, TreeArgs};
 use crate::config::{self, Overrides, Settings};
 
 /// The process exit status: 0 success or in sync, 1 `diff --exit-code`
@@ -69,6 +69,16 @@ pub fn load_settings(global: &GlobalArgs, overrides: &Overrides) -> anyhow::Resu
         file.as_ref(),
         Path::new(&cwd),
     )?)
+}
+
+/// The overrides of a command that reads the tree but does not push.
+pub fn tree_overrides(global: &GlobalArgs, tree: &TreeArgs) -> Overrides {
+    Overrides {
+        target: global.target.clone(),
+        source: tree.source.clone(),
+        to: tree.to.clone(),
+        ..Overrides::default()
+    }
 }
 
 pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArgs>) -> Overrides {

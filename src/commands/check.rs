@@ -7,8 +7,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Exit, load_settings, target_overrides};
-use crate::cli::{GlobalArgs, TargetArgs};
+use super::{Exit, load_settings, tree_overrides};
+use crate::cli::{GlobalArgs, TreeArgs};
 use crate::config::Settings;
 use crate::local;
 use crate::pipeline;
@@ -258,8 +258,8 @@ pub fn render(results: &[CheckResult]) -> String {
     out
 }
 
-pub async fn command(global: &GlobalArgs, args: &TargetArgs, ui: Ui) -> anyhow::Result<Exit> {
-    let settings = load_settings(global, &target_overrides(global, args))?;
+pub async fn command(global: &GlobalArgs, args: &TreeArgs, ui: Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &tree_overrides(global, args))?;
     let store = pipeline::open_store(&settings).await?;
     let results = crate::commands::check::run(&settings, &store).await;
     ui.out(&crate::commands::check::render(&results))?;

@@ -3,9 +3,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Exit, load_settings};
+use super::{Exit, load_settings, tree_overrides};
 use crate::cli::{ExplainArgs, GlobalArgs};
-use crate::config::Overrides;
 use crate::config::Settings;
 use crate::local::globs::GlobList;
 use crate::local::{self, LocalError};
@@ -48,6 +47,19 @@ fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
                 .unwrap_or_else(|| "the walk of the source skips it".into()),
         ),
     }
+}
+
+/// Why `path` (relative to the source) would not be published by a push, if
+/// it would not: missing, excluded, hidden, or skipped by the walk. `None`
+/// also when no source is configured (nothing to check against).
+pub fn not_published(settings: &Settings, path: &str) -> Result<Option<String>, LocalError> {
+    let Some(source) = settings.source.as_ref() else {
+        return Ok(None);
+    };
+    if !source.join(path).is_file() {
+        return Ok(Some(format!("no such file in {}", source.display())));
+    }
+    Ok(excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)))
 }
 
 /// The explanation as text. `path` is relative to the source.
@@ -126,11 +138,8 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
 }
 
 pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
-    let overrides = Overrides {
-        target: global.target.clone(),
-        source: args.source.clone(),
-        ..Overrides::default()
-    };
+    let mut overrides = tree_overrides(global, &args.tree);
+    overrides.source = overrides.source.or_else(|| args.source_flag.clone());
     let settings = load_settings(global, &overrides)?;
     let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
     ui.out(&crate::commands::explain::explain(&settings, &path)?)?;

@@ -1,6 +1,6 @@
 //! `s3sync url PATH`: the public URL of a file, or a presigned one.
 
-use super::{Exit, load_settings, s3_bucket, target_overrides};
+use super::{Exit, load_settings, s3_bucket, tree_overrides};
 use crate::cli::{GlobalArgs, UrlArgs};
 use crate::config;
 use crate::pipeline;
@@ -10,8 +10,13 @@ use crate::ui::Ui;
 /// `querystring_auth` is on, or when the config keeps the file private (its
 /// ACL is not public): a plain URL for it would only answer 403.
 pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Result<Exit> {
-    let settings = load_settings(global, &target_overrides(global, &args.target))?;
+    let settings = load_settings(global, &tree_overrides(global, &args.tree))?;
     let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    if let Some(why) = crate::commands::explain::not_published(&settings, &path)? {
+        anyhow::bail!(
+            "{path} is not published from the source ({why}), so its URL would answer 404. Fix: give a path relative to the source (`s3sync explain PATH` shows what a file becomes), or build first"
+        );
+    }
     let key = crate::local::key_for(&settings.prefix, &path);
     let on_s3 = matches!(settings.destination, Some(config::Destination::S3 { .. }));
     let rules =

@@ -409,3 +409,36 @@ fn check_fails_when_the_source_folder_is_missing_and_skips_an_unset_one() {
         run.stdout
     );
 }
+
+#[test]
+fn commands_that_read_the_tree_take_source_alike_and_url_refuses_a_missing_file() {
+    let sb = Sandbox::with_assets();
+    // No config: the source comes from the command line, as for push.
+    for args in [
+        &["explain", "css/app.css", "site"][..],
+        &["explain", "css/app.css", "--source", "site"],
+        &["url", "css/app.css", "site", "--to", "file://out"],
+    ] {
+        let run = sb.run(args);
+        run.expect(0);
+    }
+    let check = sb.run(&["check", "site", "--to", "file://out"]);
+    assert!(
+        check.stdout.contains("ok   source ") && check.stdout.contains("site"),
+        "{}",
+        check.stdout
+    );
+    // A URL for a file that is not in the tree would answer 404: refused.
+    let missing = sb.run(&["url", "css/nope.css", "site", "--to", "file://out"]);
+    missing.expect(2);
+    assert!(
+        missing
+            .stderr
+            .contains("css/nope.css is not published from the source")
+            && missing.stderr.contains("404"),
+        "{}",
+        missing.stderr
+    );
+    let hidden = sb.run(&["url", ".DS_Store", "site", "--to", "file://out"]);
+    hidden.expect(2);
+}

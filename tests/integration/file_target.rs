@@ -263,6 +263,10 @@ fn help_is_a_stable_contract() {
         ("help_push", &["push", "--help"]),
         ("help_diff", &["diff", "--help"]),
         ("help_manifest", &["manifest", "--help"]),
+        // Every command that reads the tree takes SOURCE and --to alike.
+        ("help_explain", &["explain", "--help"]),
+        ("help_url", &["url", "--help"]),
+        ("help_check", &["check", "--help"]),
     ] {
         let run = sb.run(args);
         run.expect(0);
