@@ -63,9 +63,16 @@ pub async fn command(
         });
     }
     let cancel = Arc::new(AtomicBool::new(false));
-    let interrupt = tokio::spawn(on_interrupt(cancel.clone(), ui));
-    let applied = pipeline::push(&settings, store, &prepared, observer, cancel.clone()).await?;
-    interrupt.abort();
+    let applied = tokio::select! {
+        applied = pipeline::push(&settings, store, &prepared, observer, cancel.clone()) => applied?,
+        () = interrupted_twice(cancel.clone(), ui) => {
+            // The push future is dropped here: its tasks are aborted and
+            // their temporary files removed by their destructors, and the
+            // exit status leaves through `main` like every other.
+            ui.info("stopped at once: the keys this push was changing stay pending in the record; the next push finishes them");
+            return Ok(Exit::Interrupted);
+        }
+    };
     let interrupted = cancel.load(Ordering::Relaxed);
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let markdown = report::step_summary(
@@ -107,15 +114,17 @@ pub async fn command(
 }
 
 /// First Ctrl-C while changes are applied: start nothing new, let requests
-/// in flight finish, record what was done, exit 130. A second one exits at
-/// once. (Before anything changes, Ctrl-C simply ends the process.)
-async fn on_interrupt(cancel: Arc<AtomicBool>, ui: Ui) {
+/// in flight finish, record what was done, exit 130 (the push returns and
+/// `cancel` tells why). A second Ctrl-C completes this future, and the
+/// caller stops the push at once. (Before anything changes, Ctrl-C simply
+/// ends the process.)
+async fn interrupted_twice(cancel: Arc<AtomicBool>, ui: Ui) {
     if tokio::signal::ctrl_c().await.is_err() {
-        return;
+        return std::future::pending().await;
     }
     cancel.store(true, Ordering::Relaxed);
     ui.info("interrupted: finishing the requests in flight, then recording what was done (Ctrl-C again to stop at once)");
-    if tokio::signal::ctrl_c().await.is_ok() {
-        std::process::exit(Exit::Interrupted as i32);
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

@@ -322,3 +322,68 @@ async fn concurrent_pushes_of_different_trees_never_leave_a_false_record() {
     a.run(&["push"]).expect(0);
     assert_bucket_matches(&s3, &a).await;
 }
+
+#[tokio::test]
+async fn a_second_ctrl_c_stops_at_once_through_the_exit_point() {
+    let s3 = S3::new("sigint2").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let sb = Sandbox::new();
+    tree(&sb, 20, "v1");
+    // Requests that would wait two minutes for an answer: only the second
+    // Ctrl-C can end this push quickly.
+    sb.config(&s3.config(
+        &proxy.endpoint,
+        "[sync]\njobs = 4\nattempts = 1\nstall_timeout = 120\ntimeout = 300\n",
+    ));
+    proxy.hold(Arc::new(|r: &Seen| {
+        r.method == "PUT" && !r.path.contains(".s3sync-manifest.json")
+    }));
+    let mut child = sb.spawn(&["push"]);
+    assert!(proxy.wait_for(|seen| puts_of_files(seen) >= 4, Duration::from_secs(30)));
+    let stderr = child.stderr.take().unwrap();
+    let (lines, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let pid = child.id().to_string();
+    let sigint = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let (exited, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = exited.send(child.wait());
+    });
+    sigint();
+    // The first Ctrl-C is taken (the push waits for its requests in flight).
+    let taken = |line: &String| line.contains("interrupted: finishing the requests in flight");
+    let mut before = Vec::new();
+    while !before.last().is_some_and(taken) {
+        before.push(
+            said.recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no message after Ctrl-C: {before:?}")),
+        );
+    }
+    assert!(ended.try_recv().is_err(), "still running after one Ctrl-C");
+    sigint();
+    let status = ended
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a second Ctrl-C stops the push at once")
+        .unwrap();
+    proxy.release();
+    assert_eq!(status.code(), Some(130));
+    let rest: Vec<String> = said.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("stopped at once")),
+        "{rest:?}"
+    );
+    // The record stays true, and the next push converges.
+    assert_manifest_true(&s3).await;
+    sb.run(&["push"]).expect(0);
+    assert_bucket_matches(&s3, &sb).await;
+}
