@@ -48,6 +48,12 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A path for a message, escaped like [`for_terminal`] (a file name may
+/// hold a newline that would otherwise forge a line of output).
+pub fn path(path: &std::path::Path) -> String {
+    for_terminal(&path.display().to_string()).into_owned()
+}
+
 /// Like [`for_terminal`], but keeps line breaks: for whole blocks of output
 /// (a rendered plan) whose lines s3sync itself laid out. Names inside such
 /// blocks are escaped where they are formatted, so a newline in a name never

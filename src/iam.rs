@@ -73,18 +73,6 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     })
 }
 
-/// Whether an object stored with the ACL header `acl` (`None`: no header)
-/// is meant to be read by everyone, given the configured `default_acl`.
-/// Without a header an object is private, unless the config sends no ACLs
-/// at all (`default_acl = "none"`): then a public bucket policy is how the
-/// objects are made public.
-pub fn meant_public(acl: Option<&str>, default: &Acl) -> bool {
-    match acl {
-        Some(acl) => matches!(acl, "public-read" | "public-read-write"),
-        None => *default == Acl::Omit,
-    }
-}
-
 /// The public-read bucket policy and what the user should know about it
 /// (for stderr).
 #[derive(Debug, Clone)]
@@ -110,7 +98,7 @@ pub fn public_bucket_policy(
     referer: Option<&str>,
 ) -> Result<PublicPolicy, String> {
     let default = &settings.objects.acl;
-    if !meant_public(default.header(), default) {
+    if !crate::local::rules::meant_public(default.header(), default) {
         return Err(format!(
             "default_acl = \"{}\" keeps every object private, so a bucket policy making the prefix public would publish what the config keeps private. Fix: set `default_acl = \"none\"` in [storage] for a bucket with ACLs disabled (then mark private files with [[rules]] acl = \"private\"), or keep the objects private and share them with `s3sync url --presign`",
             default.header().unwrap_or("none")
@@ -151,7 +139,7 @@ pub fn public_bucket_policy(
             Some(acl) => acl.header(),
             None => continue,
         };
-        if meant_public(acl, default) {
+        if crate::local::rules::meant_public(acl, default) {
             continue;
         }
         let translated = pattern::glob(&rule.glob.pattern);
@@ -329,8 +317,14 @@ mod tests {
                 && err.contains("Fix: set `default_acl = \"none\"`"),
             "{err}"
         );
-        assert!(meant_public(None, &Acl::Omit));
-        assert!(!meant_public(None, &Acl::Canned("public-read".into())));
-        assert!(!meant_public(Some("bucket-owner-read"), &Acl::Omit));
+        assert!(crate::local::rules::meant_public(None, &Acl::Omit));
+        assert!(!crate::local::rules::meant_public(
+            None,
+            &Acl::Canned("public-read".into())
+        ));
+        assert!(!crate::local::rules::meant_public(
+            Some("bucket-owner-read"),
+            &Acl::Omit
+        ));
     }
 }

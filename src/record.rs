@@ -2,5 +2,6 @@
 //! s3sync wrote, with hashes, headers and ETags) and the `intent` written
 //! before anything changes.
 
+pub mod bounds;
 pub mod intent;
 pub mod manifest;

@@ -43,7 +43,7 @@ fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
         Ok(scan) => Some(
             scan.warnings
                 .into_iter()
-                .find(|w| w.contains(path))
+                .find(|w| w.contains(&format!("/{path}")))
                 .unwrap_or_else(|| "the walk of the source skips it".into()),
         ),
     }

@@ -23,7 +23,8 @@ pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Re
         crate::local::rules::Rules::new(&settings, crate::local::fingerprints::Hashed::default())
             .map_err(|problems| anyhow::anyhow!("invalid rules: {}", problems.join("; ")))?;
     let acl = rules.resolve(&path).headers.acl;
-    let private = on_s3 && !crate::iam::meant_public(acl.as_deref(), &settings.objects.acl);
+    let private =
+        on_s3 && !crate::local::rules::meant_public(acl.as_deref(), &settings.objects.acl);
     let asked = args.presign || args.expires.is_some() || settings.public.querystring_auth;
     let url = if asked || private {
         s3_bucket(&settings, "url --presign")?;

@@ -123,7 +123,7 @@ impl<'a> Links<'a> {
         if self.mode == FollowSymlinks::Never {
             return Ok(Visit::Skip(format!(
                 "skipped symbolic link {} ([scan] follow_symlinks = \"never\")",
-                path.display()
+                crate::escape::path(path)
             )));
         }
         let real = std::fs::canonicalize(path).map_err(|source| ScanError::Io {
@@ -158,11 +158,20 @@ impl<'a> Links<'a> {
     /// The hidden rule and the exclude globs on the real path.
     fn filtered(&self, path: &Path, real: PathBuf, is_dir: bool, is_link: bool) -> Visit {
         let Ok(rel) = real.strip_prefix(&self.root) else {
-            if is_link && real.file_name().is_some_and(|n| self.hides(n)) {
+            // Outside the source (`"outside"`): every name below the folder
+            // the source and the target share is checked, so a link to
+            // `~/.aws/credentials` is as hidden as one to `../.env`.
+            let shared = self
+                .root
+                .ancestors()
+                .find(|a| real.starts_with(a))
+                .unwrap_or_else(|| Path::new("/"));
+            let below = real.strip_prefix(shared).unwrap_or(&real);
+            if is_link && below.components().any(|c| self.hides(c.as_os_str())) {
                 return Visit::Skip(format!(
                     "skipped {}: it links to {}, a hidden file or folder (set include_hidden = true to publish hidden files)",
-                    path.display(),
-                    real.display()
+                    crate::escape::path(path),
+                    crate::escape::path(&real)
                 ));
             }
             return Visit::Keep(Some(real));
@@ -171,13 +180,13 @@ impl<'a> Links<'a> {
         if rel.components().any(|c| self.hides(c.as_os_str())) {
             return Visit::Skip(format!(
                 "skipped {}: its real path {rel_slash} is hidden (set include_hidden = true to publish hidden files)",
-                path.display()
+                crate::escape::path(path)
             ));
         }
         if !is_dir && self.exclude.is_match(&rel_slash) {
             return Visit::Skip(format!(
                 "skipped {}: its real path {rel_slash} is excluded by `exclude`",
-                path.display()
+                crate::escape::path(path)
             ));
         }
         Visit::Keep(Some(real))

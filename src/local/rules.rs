@@ -3,7 +3,7 @@
 
 use globset::GlobMatcher;
 
-use crate::config::{CACHE_CONTROL_SHORT, RuleSpec, Settings};
+use crate::config::{Acl, CACHE_CONTROL_SHORT, RuleSpec, Settings};
 use crate::local::encode;
 use crate::local::fingerprints::Hashed;
 use crate::local::globs;
@@ -119,14 +119,18 @@ impl Rules {
         // shared cache or CDN keep it and serve it to others; a rule that
         // sets cache_control itself still wins.
         let rule_sets_cc = rule.is_some_and(|r| r.cache_control.is_some());
-        let (cache_control, cache_control_from) = match &acl {
-            Some(acl) if !acl.starts_with("public-") && !rule_sets_cc => (
+        let private = !meant_public(acl.as_deref(), &defaults.acl);
+        let (cache_control, cache_control_from) = if private && !rule_sets_cc {
+            (
                 Some(private_cache_control(cache_control.as_deref())),
                 format!(
-                    "{cache_control_from}, made `private`: the object's ACL is {acl}, so no shared cache may keep it"
+                    "{cache_control_from}, made `private`: the object is private (ACL {}), so no shared cache may keep it",
+                    acl.as_deref()
+                        .unwrap_or("none sent, under a public default_acl")
                 ),
-            ),
-            _ => (cache_control, cache_control_from),
+            )
+        } else {
+            (cache_control, cache_control_from)
         };
         let headers = Headers {
             content_type,
@@ -150,6 +154,18 @@ impl Rules {
             cache_control_from,
             hashed_by,
         }
+    }
+}
+
+/// Whether an object stored with the ACL header `acl` (`None`: no header)
+/// is meant to be read by everyone, given the configured `default_acl`.
+/// Without a header an object is private, unless the config sends no ACLs
+/// at all (`default_acl = "none"`): then a public bucket policy is how the
+/// objects are made public.
+pub fn meant_public(acl: Option<&str>, default: &Acl) -> bool {
+    match acl {
+        Some(acl) => matches!(acl, "public-read" | "public-read-write"),
+        None => *default == Acl::Omit,
     }
 }
 
@@ -252,6 +268,18 @@ mod tests {
         );
         let no_acl = rules("[storage]\ndefault_acl = \"none\"\n");
         assert_eq!(no_acl.resolve("a.css").headers.cache_control, None);
+        // No ACL header under a public-read default: the object is private.
+        let unlisted = rules(
+            "[storage.object_parameters]\nCacheControl = \"public, max-age=86400\"\n[[rules]]\nmatch = \"drafts/**\"\nacl = \"none\"\n",
+        );
+        assert_eq!(
+            unlisted
+                .resolve("drafts/a.html")
+                .headers
+                .cache_control
+                .as_deref(),
+            Some("private, max-age=86400")
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn special(path: &Path, metadata: &std::fs::Metadata) -> Result<String, ScanErro
     }
     Ok(format!(
         "skipped {}: it is {}, not a regular file; s3sync reads only regular files",
-        path.display(),
+        crate::escape::path(path),
         crate::local::regular::kind(metadata)
     ))
 }
@@ -109,8 +109,10 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
                     && std::fs::metadata(&path).is_err();
                 if broken {
                     if filter.skip_broken_links {
-                        out.warnings
-                            .push(format!("skipped broken symbolic link {}", path.display()));
+                        out.warnings.push(format!(
+                            "skipped broken symbolic link {}",
+                            crate::escape::path(&path)
+                        ));
                         continue;
                     }
                     return Err(ScanError::BrokenLink(path));
@@ -128,6 +130,16 @@ pub fn scan(source: &Path, filter: &FilterSettings) -> Result<Scan, ScanError> {
         // The published path's filters come first, so excluding a path
         // also silences what the symlink rule would say about it.
         let path = if is_dir {
+            // A folder whose every file `exclude` drops (`node_modules/**`)
+            // is not walked at all, so a link there never matters.
+            let dir = slash_path(source, entry.path())?;
+            let wholly_excluded = ["s3sync-probe", "s3sync-probe/s3sync-probe"]
+                .iter()
+                .all(|below| exclude.is_match(&format!("{dir}/{below}")));
+            if wholly_excluded {
+                walker.skip_current_dir();
+                continue;
+            }
             String::new()
         } else {
             let path = slash_path(source, entry.path())?;

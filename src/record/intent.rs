@@ -26,6 +26,7 @@ pub struct Intent {
     /// Unique per push, so every intent object has its own ETag.
     pub id: String,
     /// Keys whose state is unknown until this push records its result.
+    #[serde(deserialize_with = "crate::record::bounds::keys")]
     pub pending: BTreeSet<String>,
 }
 

@@ -8,11 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MANIFEST_VERSION: u32 = 1;
 
-/// The most a record object (manifest or intent) may hold, stored or
-/// decompressed: 256 MiB of JSON is about 700,000 entries. A larger one is
-/// refused before it can exhaust memory (a gzip bomb of a few hundred KiB
-/// can expand to gigabytes).
-pub const MAX_RECORD_BYTES: u64 = 256 * 1024 * 1024;
+pub use crate::record::bounds::MAX_RECORD_BYTES;
 
 /// Everything S3 stores about an object besides its bytes that s3sync sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +115,7 @@ pub struct Manifest {
     /// Key prefix the entries live under.
     pub prefix: String,
     /// Full object key → entry.
+    #[serde(deserialize_with = "crate::record::bounds::keyed")]
     pub entries: BTreeMap<String, Entry>,
     /// Keys s3sync may have changed without knowing the outcome: recorded
     /// before uploads and deletes start (and kept for requests that failed
@@ -126,7 +123,11 @@ pub struct Manifest {
     /// `--delete` may remove them) but their content is unknown, so a push
     /// re-sends them. A push killed at any point leaves a manifest that
     /// never claims what the bucket does not hold.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeSet::is_empty",
+        deserialize_with = "crate::record::bounds::keys"
+    )]
     pub pending: std::collections::BTreeSet<String>,
     /// The id of the last intent record (see `intent.rs`) this manifest
     /// accounts for; an intent with another id is a push that stopped early.
@@ -213,6 +214,11 @@ impl Manifest {
             field,
             why,
         };
+        if let Some(settled) = &self.settled
+            && !is_etag(settled)
+        {
+            return Err(bad("(the record itself)", "settled", "not an S3 ETag"));
+        }
         for (key, entry) in &self.entries {
             if !is_sha256_hex(&entry.sha256) {
                 return Err(bad(key, "sha256", "not 64 hex digits"));
@@ -349,7 +355,7 @@ mod tests {
         assert!(bomb.len() < 4 << 20, "{}", bomb.len());
         let err = Manifest::from_stored(&bomb).unwrap_err();
         assert!(matches!(err, ManifestError::TooLarge), "{err}");
-        assert!(err.to_string().contains("more than 256 MiB"), "{err}");
+        assert!(err.to_string().contains("more than 128 MiB"), "{err}");
     }
 
     #[test]
@@ -367,6 +373,11 @@ mod tests {
         json["entries"]["static/a.css"]["etag"] = "\"ü\"".into();
         let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
         assert!(err.to_string().contains("`etag`"), "{err}");
+        // `settled` goes into an If-None-Match header: it must be an ETag.
+        json["entries"]["static/a.css"]["etag"] = "abc".into();
+        json["settled"] = "x\r\nX-Injected: credentials".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("`settled`"), "{err}");
         // A truncated gzip stream with a short trailer is an error, not a panic.
         assert!(Manifest::from_stored(&[0x1f, 0x8b, 1]).is_err());
     }

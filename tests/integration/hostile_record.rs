@@ -49,7 +49,7 @@ fn a_gzip_bomb_record_is_refused_before_it_exhausts_memory() {
         let run = sb.run(args);
         run.expect(2);
         assert!(
-            run.stderr.contains("more than 256 MiB") && run.stderr.contains("--verify"),
+            run.stderr.contains("more than 128 MiB") && run.stderr.contains("--verify"),
             "{}",
             run.stderr
         );

@@ -239,7 +239,7 @@ fn explain_says_what_the_walk_would_do_with_a_link() {
     let inside = sb.run(&["explain", "public.txt"]);
     inside.expect(0);
     assert!(
-        inside.stdout.contains("published           no: ") && inside.stdout.contains("public.txt"),
+        inside.stdout.contains("published           no: ") && inside.stdout.contains("is hidden"),
         "{}",
         inside.stdout
     );
@@ -259,4 +259,26 @@ fn explain_says_what_the_walk_would_do_with_a_link() {
         "{}",
         outside.stdout
     );
+}
+
+#[test]
+fn a_newline_in_a_name_cannot_forge_a_line_of_output() {
+    let sb = sandbox(CONFIG);
+    mkfifo(&sb.path("site/p\nok   all checks passed"));
+    let check = run_bounded(&sb, &["check"], Duration::from_secs(60));
+    let diff = run_bounded(&sb, &["diff"], Duration::from_secs(60));
+    for run in [&check, &diff] {
+        assert!(
+            !run.all()
+                .lines()
+                .any(|l| l.starts_with("ok   all checks passed")),
+            "{}",
+            run.all()
+        );
+        assert!(
+            run.all().contains("p\\nok   all checks passed"),
+            "{}",
+            run.all()
+        );
+    }
 }

@@ -281,3 +281,35 @@ fn never_skips_every_link_with_a_warning() {
     assert_eq!(s.warnings.len(), 2, "{:?}", s.warnings);
     assert!(s.warnings[0].contains("follow_symlinks = \"never\""));
 }
+
+#[cfg(unix)]
+#[test]
+fn outside_never_reaches_a_file_in_a_hidden_folder() {
+    let dir = tree(&[
+        "site/index.html",
+        "home/.aws/credentials",
+        "home/.ssh/id_rsa",
+    ]);
+    let site = dir.path().join("site");
+    link("../home/.aws/credentials", site.join("creds.txt"));
+    link("../home/.ssh/id_rsa", site.join("key.txt"));
+    let s = scan(&site, &following(FollowSymlinks::Outside)).unwrap();
+    assert_eq!(paths(&s), ["index.html"]);
+    assert_eq!(s.warnings.len(), 2, "{:?}", s.warnings);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_link_out_that_exclude_drops_whole_is_no_error() {
+    let dir = tree(&["site/index.html", "elsewhere/pkg/index.js"]);
+    let site = dir.path().join("site");
+    link("../elsewhere", site.join("node_modules"));
+    for pattern in ["node_modules/**", "**/node_modules/**"] {
+        let s = scan(&site, &filter(&[], &[pattern])).unwrap();
+        assert_eq!(paths(&s), ["index.html"], "{pattern}");
+    }
+    // Excluding only some files under it leaves the rest to publish, so
+    // the link out is still refused.
+    let err = scan(&site, &filter(&[], &["node_modules/*.map"])).unwrap_err();
+    assert!(matches!(err, ScanError::Outside { .. }), "{err}");
+}

@@ -47,7 +47,10 @@ pub struct Staged {
 }
 
 pub fn io_error(what: &str, path: &Path, e: &io::Error) -> StoreError {
-    StoreError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
+    StoreError::new(
+        ErrorKind::Other,
+        format!("{what} {}: {e}", crate::escape::path(path)),
+    )
 }
 
 impl Tree {
@@ -97,16 +100,16 @@ impl Tree {
             |n| {
                 parent
                     .read_link_contents(n)
-                    .map_or_else(|_| "?".to_string(), |t| t.display().to_string())
+                    .map_or_else(|_| "?".to_string(), |t| crate::escape::path(&t))
             },
         );
         StoreError::new(
             ErrorKind::Other,
             format!(
                 "{} is a symbolic link to {to} inside the target {}; s3sync never writes, reads or deletes through a link in a target. Fix: remove the link (`rm {}`; the next push writes what belongs there) or point file:// at the real folder",
-                path.display(),
-                self.root.display(),
-                path.display()
+                crate::escape::path(&path),
+                crate::escape::path(&self.root),
+                crate::escape::path(&path)
             ),
         )
     }
@@ -158,7 +161,7 @@ impl Tree {
                 ErrorKind::Other,
                 format!(
                     "{} is not a regular file: remove it from the target (s3sync only stores files there)",
-                    self.show(names).display()
+                    crate::escape::path(&self.show(names))
                 ),
             )),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -195,7 +198,7 @@ impl Tree {
                 ErrorKind::Other,
                 format!(
                     "{} is not a regular file: remove it from the target",
-                    self.show(names).display()
+                    crate::escape::path(&self.show(names))
                 ),
             )),
         }
