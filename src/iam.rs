@@ -158,6 +158,9 @@ pub fn public_bucket_policy(
         }
         denied.extend(patterns);
     }
+    notes.push(
+        "note: the Deny exempts principals of the bucket's own AWS account, so that s3sync and the URLs it presigns can still read its records and private files; within that account this policy's Allow lets any role read them. To exempt only the deploy identity, replace the Deny's condition with {\"ArnNotEquals\": {\"aws:PrincipalArn\": \"<the deploy role's ARN>\"}}".to_string(),
+    );
     let mut seen = std::collections::BTreeSet::new();
     denied.retain(|r| seen.insert(r.clone()));
     let deny = json!({
