@@ -285,7 +285,8 @@ mod tests {
             deny["Condition"],
             json!({"StringNotEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}})
         );
-        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
+        assert!(p.notes[1].contains("ArnNotEquals"), "{}", p.notes[1]);
         assert!(
             p.notes[0].contains("`drafts/*.html`")
                 && p.notes[0].contains("arn:aws:s3:::site/static/drafts/*.html"),
@@ -308,7 +309,7 @@ mod tests {
                 "arn:aws:s3:::site/*/secret.txt",
             ])
         );
-        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        assert_eq!(p.notes.len(), 1, "only the account note: {:?}", p.notes);
     }
 
     #[test]
