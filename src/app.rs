@@ -23,11 +23,17 @@ pub fn run() -> Exit {
         }
     };
     let verbose = cli.global.verbose > 0;
+    let color = Ui::stderr_color(&cli.global);
     match runtime.block_on(dispatch(cli)) {
         Ok(exit) => exit,
         Err(e) => {
             let escaped = |text: String| crate::escape::lines_for_terminal(&text).into_owned();
-            eprintln!("error: {}", escaped(e.to_string()));
+            let first = format!("error: {}", escaped(e.to_string()));
+            if color {
+                eprintln!("{}", crate::ui::color::paint_lines(&first));
+            } else {
+                eprintln!("{first}");
+            }
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {}", escaped(cause.to_string()));
             }

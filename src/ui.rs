@@ -13,6 +13,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::GlobalArgs;
 use crate::progress::{Event, Observer};
 
+pub mod color;
+
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +22,9 @@ pub struct Ui {
     pub quiet: bool,
     pub verbose: u8,
     pub bars: bool,
+    /// Colour on stdout / stderr (see `color`).
+    pub color_out: bool,
+    pub color_err: bool,
 }
 
 impl Ui {
@@ -34,18 +39,33 @@ impl Ui {
             && global.verbose == 0
             && !global.no_progress
             && !dumb;
+        let var = |k: &str| std::env::var(k).ok();
         Self {
             quiet: global.quiet,
             verbose: global.verbose,
             bars,
+            color_out: color::enabled(global.color, std::io::stdout().is_terminal(), var),
+            color_err: color::enabled(global.color, std::io::stderr().is_terminal(), var),
         }
+    }
+
+    /// Whether stderr gets colour, for the error printed after a command.
+    pub fn stderr_color(global: &GlobalArgs) -> bool {
+        color::enabled(global.color, std::io::stderr().is_terminal(), |k| {
+            std::env::var(k).ok()
+        })
     }
 
     /// Write human-readable results to stdout, control characters from
     /// names escaped (see `escape`). A closed pipe (`| head`) ends output
     /// quietly.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
-        self.out_data(&crate::escape::lines_for_terminal(text))
+        let text = crate::escape::lines_for_terminal(text);
+        if self.color_out {
+            self.out_data(&color::paint_lines(&text))
+        } else {
+            self.out_data(&text)
+        }
     }
 
     /// Write machine-readable output to stdout exactly (JSON, whose strings
@@ -64,7 +84,12 @@ impl Ui {
     /// A log line on stderr, unless --quiet.
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{}", crate::escape::lines_for_terminal(text));
+            let text = crate::escape::lines_for_terminal(text);
+            if self.color_err {
+                eprintln!("{}", color::paint_lines(&text));
+            } else {
+                eprintln!("{text}");
+            }
         }
     }
 
