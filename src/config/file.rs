@@ -1,6 +1,6 @@
 //! The `s3sync.toml` schema: every field optional, unknown keys rejected.
 //!
-//! This layer only says what the file *says*; `settings.rs` decides what the
+//! This layer only says what the file *says*; `resolve` decides what the
 //! program will do. Glob lists keep their spans so a bad glob can be reported
 //! with the line it sits on.
 
@@ -41,7 +41,7 @@ pub struct FileConfig {
 #[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScanSection {
-    /// `"inside"` (default), `"outside"` or `"never"`; checked in `settings.rs`.
+    /// `"inside"` (default), `"outside"` or `"never"`; checked in `resolve`.
     pub follow_symlinks: Option<String>,
 }
 

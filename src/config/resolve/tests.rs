@@ -1,8 +1,15 @@
+//! `Settings::resolve`: defaults, each layer's precedence, and every
+//! problem reported at once.
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::*;
+use crate::config::defaults::MIB;
 use crate::config::file::{LoadedFile, parse};
+use crate::config::{
+    Acl, AddressingStyle, ChecksumMode, ConfigError, DEFAULT_GZIP_TYPES, Destination,
+    FollowSymlinks, Overrides, Settings,
+};
 
 fn loaded(text: &str) -> LoadedFile {
     LoadedFile {
