@@ -42,9 +42,7 @@ pub fn s3_bucket(settings: &Settings, command: &str) -> anyhow::Result<String> {
         Some(config::Destination::Dir { .. }) => {
             anyhow::bail!("`s3sync {command}` is for s3:// targets; this config targets a folder")
         }
-        None => anyhow::bail!(
-            "no target: set `[storage] bucket_name` in s3sync.toml, AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX"
-        ),
+        None => Err(config::ConfigError::NoTarget.into()),
     }
 }
 
