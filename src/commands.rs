@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, SourceArgs, SyncArgs, TargetArgs};
+use crate::cli::{Command, GlobalArgs, SourceArgs, SyncArgs, TargetArgs};
 use crate::config::{self, Overrides, Settings};
 
 /// The process exit status: 0 success or in sync, 1 `diff --exit-code`
@@ -78,5 +78,23 @@ pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArg
         max_deletes: sync.and_then(|s| s.max_deletes),
         jobs: sync.and_then(|s| s.jobs),
         no_cache: source.no_cache,
+    }
+}
+
+/// The flags `command` layers over environment and file, as its body
+/// passes them (for `--show-settings`).
+pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
+    match command {
+        Command::Push(args) => overrides(global, &args.sync.source, Some(&args.sync)),
+        Command::Diff(args) => overrides(global, &args.sync.source, Some(&args.sync)),
+        Command::Manifest(args) => overrides(global, args, None),
+        Command::Check(args) => target_overrides(global, args),
+        Command::Policy(args) => target_overrides(global, &args.target),
+        Command::Url(args) => target_overrides(global, &args.target),
+        Command::Explain(args) => explain::overrides(global, args),
+        Command::Init | Command::Completions { .. } | Command::Man => Overrides {
+            target: global.target.clone(),
+            ..Overrides::default()
+        },
     }
 }

@@ -125,13 +125,16 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     Ok(out)
 }
 
-pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
-    let overrides = Overrides {
+pub fn overrides(global: &GlobalArgs, args: &ExplainArgs) -> Overrides {
+    Overrides {
         target: global.target.clone(),
         source: args.source.clone(),
         ..Overrides::default()
-    };
-    let settings = load_settings(global, &overrides)?;
+    }
+}
+
+pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &overrides(global, args))?;
     let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
     ui.out(&crate::commands::explain::explain(&settings, &path)?)?;
     Ok(Exit::Success)
