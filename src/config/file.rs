@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// The whole file. Setting names follow django-storages where one exists.
 #[derive(Debug, Default, Deserialize, PartialEq)]

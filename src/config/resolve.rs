@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::ConfigError;
+use super::error::ConfigError;
 use super::file::{FileConfig, LoadedFile, StorageSection};
 use super::settings::{GlobSpec, Overrides, Settings};
 

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::{Layers, Problems, parse_bool};
+use crate::config::defaults::{self, CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES};
 use crate::config::file::{ObjectParameters, OneOrMany};
 use crate::config::settings::{
     Acl, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults, RuleSpec,
 };
-use crate::config::{CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES, defaults, validate};
+use crate::config::validate;
 
 /// `object_parameters` (or `AWS_S3_OBJECT_PARAMETERS` as JSON) and the
 /// default ACL.
