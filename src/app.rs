@@ -51,6 +51,12 @@ pub fn run() -> Exit {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let global = &cli.global;
+    if global.show_settings {
+        let settings =
+            commands::load_settings(global, &commands::overrides_for(global, &cli.command))?;
+        Ui::new(global, true).out_data(&format!("{}\n", settings.to_json()?))?;
+        return Ok(Exit::Success);
+    }
     match &cli.command {
         Command::Push(args) => {
             let ui = Ui::new(global, args.sync.json);

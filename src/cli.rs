@@ -140,6 +140,10 @@ pub struct GlobalArgs {
     /// When to use colour.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+    /// Print the settings this command would run with (JSON: flags, environment, config file
+    /// and defaults resolved into one value) and exit. Hidden: for support and tests.
+    #[arg(long, global = true, hide = true)]
+    pub show_settings: bool,
 }
 
 #[derive(Debug, Args)]

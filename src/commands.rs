@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::{GlobalArgs, SourceArgs, SyncArgs, TargetArgs, TreeArgs};
+use crate::cli::{Command, GlobalArgs, SourceArgs, SyncArgs, TargetArgs, TreeArgs};
 use crate::config::{self, Overrides, Settings};
 
 /// The process exit status: 0 success or in sync, 1 `diff --exit-code`
@@ -42,9 +42,7 @@ pub fn s3_bucket(settings: &Settings, command: &str) -> anyhow::Result<String> {
         Some(config::Destination::Dir { .. }) => {
             anyhow::bail!("`s3sync {command}` is for s3:// targets; this config targets a folder")
         }
-        None => anyhow::bail!(
-            "no target: set `[storage] bucket_name` in s3sync.toml, AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX"
-        ),
+        None => Err(config::ConfigError::NoTarget.into()),
     }
 }
 
@@ -90,5 +88,23 @@ pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArg
         max_deletes: sync.and_then(|s| s.max_deletes),
         jobs: sync.and_then(|s| s.jobs),
         no_cache: source.no_cache,
+    }
+}
+
+/// The flags `command` layers over environment and file, as its body
+/// passes them (for `--show-settings`).
+pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
+    match command {
+        Command::Push(args) => overrides(global, &args.sync.source, Some(&args.sync)),
+        Command::Diff(args) => overrides(global, &args.sync.source, Some(&args.sync)),
+        Command::Manifest(args) => overrides(global, args, None),
+        Command::Check(args) => tree_overrides(global, args),
+        Command::Policy(args) => target_overrides(global, &args.target),
+        Command::Url(args) => tree_overrides(global, &args.tree),
+        Command::Explain(args) => explain::overrides(global, args),
+        Command::Init | Command::Completions { .. } | Command::Man => Overrides {
+            target: global.target.clone(),
+            ..Overrides::default()
+        },
     }
 }

@@ -70,9 +70,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SharedStore> {
             Ok(Arc::new(S3Store::connect(bucket, &settings.s3).await?))
         }
         Some(Destination::Dir { root }) => Ok(Arc::new(DirStore::new(root.clone()))),
-        None => bail!(
-            "no target: set `[storage] bucket_name` (and `location`) or `to = \"s3://BUCKET/PREFIX\"` in s3sync.toml, set AWS_STORAGE_BUCKET_NAME, or pass --to s3://BUCKET/PREFIX (or --to file://DIR)"
-        ),
+        None => Err(crate::config::ConfigError::NoTarget.into()),
     }
 }
 

@@ -27,7 +27,7 @@ pub fn public_url(settings: &Settings, key: &str) -> Result<String, String> {
     let bucket = match &settings.destination {
         Some(Destination::S3 { bucket }) => bucket,
         Some(Destination::Dir { root }) => return Ok(format!("file://{}/{path}", root.display())),
-        None => return Err("no target: set bucket_name or pass --to".into()),
+        None => return Err(crate::config::ConfigError::NoTarget.to_string()),
     };
     if let Some(domain) = &settings.public.custom_domain {
         let domain = domain.trim_end_matches('/');

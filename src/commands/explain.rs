@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{Exit, load_settings, tree_overrides};
 use crate::cli::{ExplainArgs, GlobalArgs};
+use crate::config::Overrides;
 use crate::config::Settings;
 use crate::local::globs::GlobList;
 use crate::local::{self, LocalError};
@@ -137,10 +138,16 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     Ok(out)
 }
 
-pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
+/// The overrides `explain` runs with: SOURCE (or the older `--source`)
+/// and `--to`.
+pub fn overrides(global: &GlobalArgs, args: &ExplainArgs) -> Overrides {
     let mut overrides = tree_overrides(global, &args.tree);
     overrides.source = overrides.source.or_else(|| args.source_flag.clone());
-    let settings = load_settings(global, &overrides)?;
+    overrides
+}
+
+pub fn command(global: &GlobalArgs, args: &ExplainArgs, ui: &Ui) -> anyhow::Result<Exit> {
+    let settings = load_settings(global, &overrides(global, args))?;
     let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
     ui.out(&crate::commands::explain::explain(&settings, &path)?)?;
     Ok(Exit::Success)

@@ -1,6 +1,6 @@
 //! The `s3sync.toml` schema: every field optional, unknown keys rejected.
 //!
-//! This layer only says what the file *says*; `settings.rs` decides what the
+//! This layer only says what the file *says*; `resolve` decides what the
 //! program will do. Glob lists keep their spans so a bad glob can be reported
 //! with the line it sits on.
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::ConfigError;
+use super::error::ConfigError;
 
 /// The whole file. Setting names follow django-storages where one exists.
 #[derive(Debug, Default, Deserialize, PartialEq)]
@@ -41,7 +41,7 @@ pub struct FileConfig {
 #[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScanSection {
-    /// `"inside"` (default), `"outside"` or `"never"`; checked in `settings.rs`.
+    /// `"inside"` (default), `"outside"` or `"never"`; checked in `resolve`.
     pub follow_symlinks: Option<String>,
 }
 
@@ -296,12 +296,38 @@ fn unknown_field_hint(message: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The example with its commented-out examples made active: every line
+    /// `# key = value` or `# [table]` loses its `# `.
+    fn with_examples_active(text: &str) -> String {
+        let example = |rest: &str| {
+            rest.starts_with('[')
+                || rest.split_once(" = ").is_some_and(|(key, _)| {
+                    !key.is_empty()
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                })
+        };
+        text.lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if example(rest) => rest,
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn full_example_parses() {
         let text = include_str!("../../s3sync.toml.example");
         let parsed = parse(text).expect("the shipped example must parse");
         assert!(parsed.storage.is_some());
-        assert!(parsed.rules.is_some_and(|r| !r.is_empty()));
+        // Its examples (rules among them) are comments; made active, they
+        // parse too.
+        let examples = parse(&with_examples_active(text))
+            .unwrap_or_else(|e| panic!("the example's commented-out examples must parse: {e}"));
+        assert!(examples.rules.is_some_and(|r| !r.is_empty()));
+        assert!(examples.targets.is_some_and(|t| t.len() == 2));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Serialize, Serializer};
+
 /// Where objects go. The key prefix (`location`) is kept apart, in
 /// [`super::Settings::prefix`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +33,14 @@ impl Destination {
 pub struct TargetUrl {
     pub destination: Destination,
     pub prefix: Option<String>,
+}
+
+/// Shown as the URL a user would write, without the prefix
+/// (`s3://bucket`, `file:///abs/dir`).
+impl Serialize for Destination {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.display_url(""))
+    }
 }
 
 /// Parse `s3://bucket[/prefix]` or `file://DIR`; a relative `DIR` is taken

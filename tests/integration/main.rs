@@ -14,5 +14,6 @@ mod iam_proxy;
 mod progress;
 mod proxy;
 mod s3_target;
+mod show_settings;
 mod support;
 mod tls;

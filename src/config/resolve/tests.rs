@@ -1,8 +1,15 @@
+//! `Settings::resolve`: defaults, each layer's precedence, and every
+//! problem reported at once.
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::*;
+use crate::config::defaults::MIB;
 use crate::config::file::{LoadedFile, parse};
+use crate::config::{
+    Acl, AddressingStyle, ChecksumMode, ConfigError, DEFAULT_GZIP_TYPES, Destination,
+    FollowSymlinks, Overrides, Settings,
+};
 
 fn loaded(text: &str) -> LoadedFile {
     LoadedFile {
@@ -278,4 +285,23 @@ fn follow_symlinks_defaults_to_inside_and_names_the_allowed_values() {
     ] {
         assert!(all.contains(needle), "{needle} missing: {all}");
     }
+}
+
+#[test]
+fn the_example_config_shows_only_defaults() {
+    let example = loaded(include_str!("../../../s3sync.toml.example"));
+    let mut from_example = resolve_with(&Overrides::default(), &[], Some(&example)).unwrap();
+    let from_empty = resolve_with(&Overrides::default(), &[], Some(&loaded(""))).unwrap();
+    // `source` has no default: the starter names the usual folder.
+    assert_eq!(from_example.source, Some(PathBuf::from("/proj/public")));
+    from_example.source = None;
+    // The example writes `[sync] order` out, so its globs say where.
+    for glob in &mut from_example.sync.order {
+        assert!(
+            glob.origin.starts_with("/proj/s3sync.toml line "),
+            "{glob:?}"
+        );
+        glob.origin = "default [sync] order".into();
+    }
+    assert_eq!(from_example, from_empty);
 }

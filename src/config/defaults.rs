@@ -1,0 +1,43 @@
+//! The default of every setting that has one: what a setting is when no
+//! flag, environment variable or config key names it. `s3sync.toml.example`
+//! shows these same values (a test holds the two together).
+
+use std::time::Duration;
+
+pub const MIB: u64 = 1024 * 1024;
+
+/// The Cache-Control of files a build manifest names as fingerprinted.
+pub const CACHE_CONTROL_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The Cache-Control of every other file when a build manifest is in use
+/// and nothing else sets one.
+pub const CACHE_CONTROL_SHORT: &str = "public, max-age=60, must-revalidate";
+
+/// Content types stored gzip-encoded.
+pub const DEFAULT_GZIP_TYPES: &[&str] = &[
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/x-javascript",
+    "image/svg+xml",
+];
+pub(super) const GZIP_LEVEL: u32 = 9;
+
+pub(super) const ACL: &str = "public-read";
+
+/// Uploads in flight at once.
+pub(super) const JOBS: usize = 32;
+/// The record of the last push, stored under the prefix.
+pub(super) const MANIFEST: &str = ".s3sync-manifest.json";
+/// Uploaded after everything else.
+pub(super) const ORDER: &str = "**/*.html";
+
+/// Tries per request, the first one included.
+pub(super) const ATTEMPTS: i64 = 5;
+pub(super) const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const TIMEOUT: Duration = Duration::from_secs(900);
+
+pub(super) const MULTIPART_THRESHOLD: u64 = 64 * MIB;
+pub(super) const MULTIPART_CHUNKSIZE: u64 = 16 * MIB;
+
+/// Presigned URL lifetime, in seconds.
+pub(super) const QUERYSTRING_EXPIRE: u64 = 3600;

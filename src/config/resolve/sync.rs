@@ -1,0 +1,67 @@
+//! How a push runs: deletes and their limit, uploads in flight, the upload
+//! order, and the name of the record of the last push.
+
+use super::{Layers, Problems};
+use crate::config::defaults;
+use crate::config::settings::{GlobSpec, SyncSettings};
+
+pub(super) fn settings(layers: &Layers, problems: &mut Problems) -> SyncSettings {
+    let section = layers.config.sync.as_ref();
+    let jobs = jobs(layers, problems);
+    let max_deletes = match (layers.flags.max_deletes, layers.env("S3SYNC_MAX_DELETES")) {
+        (Some(n), _) => Some(n),
+        (None, Some(n)) => problems.check(n.parse::<u64>().map_err(|_| {
+            format!("S3SYNC_MAX_DELETES '{n}' is not a whole number of zero or more")
+        })),
+        (None, None) => section.and_then(|s| s.max_deletes),
+    };
+    let order = match section.and_then(|s| s.order.as_ref()) {
+        Some(order) => layers.globs(Some(order)),
+        None => vec![GlobSpec {
+            pattern: defaults::ORDER.into(),
+            origin: "default [sync] order".into(),
+        }],
+    };
+    let manifest = section
+        .and_then(|s| s.manifest.clone())
+        .unwrap_or_else(|| defaults::MANIFEST.into());
+    if manifest.is_empty() || manifest.contains('/') || manifest == "." || manifest == ".." {
+        problems.push(format!(
+            "[sync] manifest '{manifest}' must be a plain file name (it is stored under the prefix)"
+        ));
+    }
+    SyncSettings {
+        delete: layers.flags.delete || section.and_then(|s| s.delete).unwrap_or(false),
+        max_deletes,
+        jobs,
+        order,
+        manifest,
+    }
+}
+
+/// Uploads in flight: `--jobs` > `S3SYNC_JOBS` > `[sync] jobs` > default.
+fn jobs(layers: &Layers, problems: &mut Problems) -> usize {
+    let from_file = layers.config.sync.as_ref().and_then(|s| s.jobs);
+    match (layers.flags.jobs, layers.env("S3SYNC_JOBS"), from_file) {
+        (Some(j), _, _) => positive("--jobs", j, problems),
+        (None, Some(j), _) => match j.parse::<i64>() {
+            Ok(j) => positive("S3SYNC_JOBS", j, problems),
+            Err(_) => {
+                problems.push(format!("S3SYNC_JOBS '{j}' is not a whole number"));
+                defaults::JOBS
+            }
+        },
+        (None, None, Some(j)) => positive("[sync] jobs", j, problems),
+        (None, None, None) => defaults::JOBS,
+    }
+}
+
+fn positive(what: &str, value: i64, problems: &mut Problems) -> usize {
+    if value < 1 {
+        problems.push(format!(
+            "{what} is {value}: it must be at least 1 (it is how many uploads run at once)"
+        ));
+        return defaults::JOBS;
+    }
+    usize::try_from(value).unwrap_or(defaults::JOBS)
+}
