@@ -11,7 +11,6 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::config::ChecksumMode;
 use crate::local::Source;
 use crate::local::globs::GlobList;
 use crate::plan::{Action, Change, Effect, Plan, Step, manifest_after};
@@ -27,14 +26,14 @@ mod upload;
 
 pub use outcome::{Applied, Outcome, Status};
 use record_writer::RecordWriter;
+pub use upload::UploadOptions;
 
 pub struct ApplyOptions {
+    /// Steps run at once.
     pub jobs: usize,
-    pub gzip_level: u32,
-    pub max_memory: usize,
-    pub checksum: ChecksumMode,
-    /// Files above this go in parts (see `store::s3`).
-    pub multipart_threshold: u64,
+    pub upload: UploadOptions,
+    /// Files matching these go last (by default HTML, so a page is never
+    /// served before the assets it names).
     pub order: GlobList,
     pub prefix: String,
     pub manifest_key: String,
@@ -111,7 +110,7 @@ impl Write {
             }
             Self::Upload { key, local, source } => {
                 let ready = tokio::task::spawn_blocking(move || {
-                    upload::read_upload(&key, &local, &source, &options)
+                    upload::read_upload(&key, &local, &source, &options.upload)
                 })
                 .await
                 .expect("the task reading an upload panicked")
@@ -223,6 +222,8 @@ impl Runner<'_> {
     }
 }
 
+/// Carry out `plan` against `store` and record what landed. `sources` are
+/// the files to upload, by key; `cancel` (Ctrl-C) stops new work.
 pub async fn apply(
     store: SharedStore,
     plan: &Plan,

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::apply::{self, Applied, ApplyOptions, Base};
+use anyhow::{Context, bail};
+
+use crate::apply::{self, Applied, ApplyOptions, Base, UploadOptions};
 use crate::config::{Destination, Settings};
 use crate::local::globs::GlobList;
 use crate::local::{self, LocalTree};
@@ -19,7 +21,6 @@ use crate::record::manifest::Manifest;
 use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
 use crate::store::{ConditionalRead, SharedStore, StoreError};
-use anyhow::{Context, bail};
 
 /// What the user asked for besides the settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,7 +30,8 @@ pub struct PipelineOptions {
     pub delete_foreign: bool,
 }
 
-/// Everything known before anything is changed.
+/// The facts loaded and the plan made from them: everything known before
+/// anything changes.
 pub struct Planned {
     pub tree: LocalTree,
     pub remote: RemoteState,
@@ -351,10 +353,12 @@ pub async fn guard_and_apply(
         .map_err(|p| anyhow::anyhow!("[sync] order: {}", p.join("; ")))?;
     let options = ApplyOptions {
         jobs: settings.sync.jobs,
-        gzip_level: settings.gzip.level,
-        max_memory: local::encode::GZIP_MAX_MEMORY,
-        checksum: settings.s3.checksum,
-        multipart_threshold: settings.s3.multipart.threshold,
+        upload: UploadOptions {
+            gzip_level: settings.gzip.level,
+            max_memory: local::encode::GZIP_MAX_MEMORY,
+            checksum: settings.s3.checksum,
+            multipart_threshold: settings.s3.multipart.threshold,
+        },
         order,
         prefix: settings.prefix.clone(),
         manifest_key: local::manifest_key(settings),

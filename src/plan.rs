@@ -2,60 +2,18 @@
 //! one [`Step`] per key, with a reason. `diff`, `push --dry-run`, the
 //! summary and `--json` all render this one value. Modification times are
 //! never evidence: only SHA-256, size, ETags and headers are compared.
-//! `step` holds the step types, `manifest_after` the record a push leaves.
+//! `steps` holds what a plan is, `manifest_after` the record a push leaves.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::record::manifest::{Entry, Headers, Manifest};
 
 mod manifest_after;
-mod step;
+mod steps;
 
 pub use manifest_after::{Effect, manifest_after};
-pub use step::{Change, Kept, Step};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    New,
-    Changed,
-    Headers,
-    Delete,
-    Unchanged,
-}
-
-impl Action {
-    pub const ALL: [Self; 5] = [
-        Self::New,
-        Self::Changed,
-        Self::Headers,
-        Self::Delete,
-        Self::Unchanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Changed => "changed",
-            Self::Headers => "headers",
-            Self::Delete => "delete",
-            Self::Unchanged => "unchanged",
-        }
-    }
-
-    /// Whether applying the action changes the bucket.
-    pub fn is_change(self) -> bool {
-        self != Self::Unchanged
-    }
-
-    /// Whether the action sends object bytes.
-    pub fn uploads(self) -> bool {
-        matches!(self, Self::New | Self::Changed)
-    }
-}
+pub use steps::{Action, Change, Kept, Plan, Step};
 
 /// One object as a bucket listing shows it (plus its headers when a HEAD
 /// was made).
@@ -90,28 +48,6 @@ pub struct PlanOptions {
     /// The key prefix with its trailing `/` (empty for the whole bucket):
     /// keys outside it are never planned, whatever a manifest says.
     pub key_prefix: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub steps: Vec<Step>,
-    /// Objects under the prefix not written by s3sync (kept).
-    pub foreign: Vec<String>,
-    /// Keys s3sync wrote that are no longer in the source (kept without
-    /// `--delete`).
-    pub stale: Vec<String>,
-    /// Manifest keys whose objects are already gone from the bucket.
-    pub vanished: Vec<String>,
-}
-
-impl Plan {
-    pub fn count(&self, action: Action) -> usize {
-        self.steps.iter().filter(|s| s.action() == action).count()
-    }
-
-    pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action().is_change()) || !self.vanished.is_empty()
-    }
 }
 
 /// The first 12 characters of a hash or ETag, for reasons. (Character-

@@ -8,11 +8,19 @@ use crate::local::encode::{self, Spool};
 use crate::record::manifest::{Entry, Headers};
 use crate::store::{Body, Upload};
 
-use super::ApplyOptions;
-
 /// Files up to this size are read into memory to upload (and re-hashed on
 /// the way, so a file changed since hashing is caught locally).
 const IN_MEMORY_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// How upload bodies are made.
+pub struct UploadOptions {
+    pub gzip_level: u32,
+    /// Gzip output above this spills to a temporary file.
+    pub max_memory: usize,
+    pub checksum: ChecksumMode,
+    /// Files above this go in parts (see `store::s3`).
+    pub multipart_threshold: u64,
+}
 
 /// An upload ready to send.
 pub(super) struct SourceUpload {
@@ -30,7 +38,7 @@ pub(super) fn read_upload(
     key: &str,
     local: &Entry,
     source: &Source,
-    options: &ApplyOptions,
+    options: &UploadOptions,
 ) -> Result<SourceUpload, String> {
     let changed = || {
         format!(

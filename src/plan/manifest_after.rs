@@ -1,7 +1,7 @@
 //! The record a push leaves: the manifest that is true of the bucket once
 //! each step of a plan has landed, failed, or may have landed.
 
-use crate::plan::{Change, Kept, Plan};
+use crate::plan::steps::{Change, Kept, Plan};
 use crate::record::manifest::{Entry, Manifest};
 
 /// What a step did to the bucket.

@@ -1,10 +1,52 @@
-//! One step of a plan: the key, the reason, and a [`Change`] with exactly
-//! the facts that applying it needs, one variant per [`Action`].
+//! What a plan is: one [`Step`] per key, each with its reason and a
+//! [`Change`] holding exactly the facts that applying it needs (one variant
+//! per [`Action`]), and the keys it leaves alone.
 
 use std::borrow::Cow;
 
-use crate::plan::Action;
+use serde::Serialize;
+
 use crate::record::manifest::Entry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    New,
+    Changed,
+    Headers,
+    Delete,
+    Unchanged,
+}
+
+impl Action {
+    pub const ALL: [Self; 5] = [
+        Self::New,
+        Self::Changed,
+        Self::Headers,
+        Self::Delete,
+        Self::Unchanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Changed => "changed",
+            Self::Headers => "headers",
+            Self::Delete => "delete",
+            Self::Unchanged => "unchanged",
+        }
+    }
+
+    /// Whether applying the action changes the bucket.
+    pub fn is_change(self) -> bool {
+        self != Self::Unchanged
+    }
+
+    /// Whether the action sends object bytes.
+    pub fn uploads(self) -> bool {
+        matches!(self, Self::New | Self::Changed)
+    }
+}
 
 /// One key's step: what the plan decided, why, and exactly the facts that
 /// applying it needs (an upload without a local entry cannot be built).
@@ -119,5 +161,27 @@ impl Step {
             Change::Unchanged(Kept::Recorded { path, .. }) => Some(path),
             Change::Delete { path, .. } => path.as_deref(),
         }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// Objects under the prefix not written by s3sync (kept).
+    pub foreign: Vec<String>,
+    /// Keys s3sync wrote that are no longer in the source (kept without
+    /// `--delete`).
+    pub stale: Vec<String>,
+    /// Manifest keys whose objects are already gone from the bucket.
+    pub vanished: Vec<String>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.steps.iter().filter(|s| s.action() == action).count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.steps.iter().any(|s| s.action().is_change()) || !self.vanished.is_empty()
     }
 }
