@@ -1,94 +1,39 @@
-//! Apply a plan: uploads and header updates with bounded concurrency (files
-//! matching `order` last), then deletes (only if every upload succeeded),
-//! then the remote manifest, written with a condition so two pushes cannot
-//! silently overwrite each other's record.
+//! Apply a plan: record the intent, then uploads and header updates with
+//! bounded concurrency (files matching `order` last), then deletes (only if
+//! every upload succeeded), then the remote manifest.
+//!
+//! `upload` turns a source file into an upload body, `outcome` holds what
+//! each step did, `record_writer` writes the intent and the manifest with
+//! conditions so two pushes cannot silently overwrite each other's record.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::Serialize;
-use tokio::task::JoinSet;
-
-use crate::config::ChecksumMode;
 use crate::local::Source;
-use crate::local::encode::{self, Spool};
 use crate::local::globs::GlobList;
-use crate::plan::{Action, Effect, Plan, Step, manifest_after};
+use crate::plan::{Action, Change, Effect, Plan, Step, manifest_after};
+use crate::pool::{self, Job};
 use crate::progress::{Event, Observer};
-use crate::record::intent::{Intent, RemoteRecord, intent_key};
-use crate::record::manifest::{Headers, Manifest};
-use crate::store::{Body, Condition, ErrorKind, SharedStore, StoreError, Upload};
+use crate::record::intent::{Intent, RemoteRecord};
+use crate::record::manifest::{Entry, Headers, Manifest};
+use crate::store::{Condition, ErrorKind, SharedStore, StoreError};
 
-/// Files up to this size are read into memory to upload (and re-hashed on
-/// the way, so a file changed since hashing is caught locally).
-const IN_MEMORY_LIMIT: u64 = 8 * 1024 * 1024;
+mod outcome;
+mod record_writer;
+mod upload;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Planned,
-    Done,
-    Failed,
-}
+pub use outcome::{Applied, Outcome, Status};
+use record_writer::RecordWriter;
+pub use upload::UploadOptions;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub status: Status,
-    pub error: Option<String>,
-    /// Body bytes sent.
-    pub bytes: u64,
-    /// Bytes gzip saved on this object.
-    pub gzip_saved: u64,
-    pub etag: Option<String>,
-    /// A failure after which the change may still have landed (a timeout,
-    /// a cut connection, a 5xx).
-    pub maybe_landed: bool,
-}
-
-impl Outcome {
-    pub fn planned() -> Self {
-        Self {
-            status: Status::Planned,
-            error: None,
-            bytes: 0,
-            gzip_saved: 0,
-            etag: None,
-            maybe_landed: false,
-        }
-    }
-
-    fn failed(error: String) -> Self {
-        Self {
-            status: Status::Failed,
-            error: Some(error),
-            ..Self::planned()
-        }
-    }
-
-    fn from_error(e: StoreError) -> Self {
-        Self {
-            maybe_landed: e.retryable,
-            ..Self::failed(e.message)
-        }
-    }
-
-    fn landed(&self) -> Effect {
-        match (self.status, self.maybe_landed) {
-            (Status::Done, _) => Effect::Applied(self.etag.clone()),
-            (_, true) => Effect::Unknown,
-            _ => Effect::Untouched,
-        }
-    }
-}
-
-pub struct ExecuteOptions {
+pub struct ApplyOptions {
+    /// Steps run at once.
     pub jobs: usize,
-    pub gzip_level: u32,
-    pub max_memory: usize,
-    pub checksum: ChecksumMode,
-    /// Files above this go in parts (see `store::s3`).
-    pub multipart_threshold: u64,
+    pub upload: UploadOptions,
+    /// Files matching these go last (by default HTML, so a page is never
+    /// served before the assets it names).
     pub order: GlobList,
     pub prefix: String,
     pub manifest_key: String,
@@ -101,171 +46,104 @@ pub struct Base<'a> {
     pub record: &'a RemoteRecord,
 }
 
-#[derive(Debug)]
-pub struct Applied {
-    pub outcomes: Vec<Outcome>,
-    /// Why the remote manifest could not be written, if it could not.
-    pub manifest_error: Option<String>,
-    pub manifest_written: bool,
+/// One step that writes the bucket, as its task carries it out.
+enum Write {
+    Upload {
+        key: String,
+        local: Entry,
+        source: Source,
+    },
+    Headers {
+        key: String,
+        headers: Headers,
+        remote_etag: Option<String>,
+    },
 }
 
-impl Applied {
-    pub fn failed(&self) -> usize {
-        self.outcomes
-            .iter()
-            .filter(|o| o.status == Status::Failed)
-            .count()
+impl Write {
+    /// The write for `step`; an error for a step that writes nothing or an
+    /// upload without its source file.
+    fn of(step: &Step, sources: &BTreeMap<String, Source>) -> Result<Self, String> {
+        let key = step.key.clone();
+        match &step.change {
+            Change::New { local } | Change::Changed { local, .. } => match sources.get(&step.key) {
+                Some(source) => Ok(Self::Upload {
+                    key,
+                    local: Entry::clone(local),
+                    source: source.clone(),
+                }),
+                None => Err(format!(
+                    "internal error: no source file for {key}; nothing was sent for it"
+                )),
+            },
+            Change::Headers {
+                local, remote_etag, ..
+            } => Ok(Self::Headers {
+                key,
+                headers: local.headers.clone(),
+                remote_etag: remote_etag.clone(),
+            }),
+            Change::Delete { .. } | Change::Unchanged(_) => Err(format!(
+                "internal error: {key} was given to the upload phase; nothing was sent for it"
+            )),
+        }
     }
-}
 
-/// Read, check and (if configured) gzip one file into an [`Upload`]. The
-/// temporary file, when gzip spilled to disk, must outlive the upload.
-fn read_upload(
-    step: &Step,
-    source: &Source,
-    options: &ExecuteOptions,
-) -> Result<(Upload, u64, Option<tempfile::NamedTempFile>), String> {
-    let local = step.local.as_ref().expect("uploads have a local entry");
-    let changed = || {
-        format!(
-            "{} changed after it was hashed; nothing was uploaded for it, rerun the push",
-            source.abs.display()
-        )
-    };
-    let read_error = |e: std::io::Error| format!("cannot read {}: {e}", source.abs.display());
-    let upload = |body, digests: &encode::Digests, headers: &Headers| Upload {
-        key: step.key.clone(),
-        body,
-        size: digests.size,
-        headers: headers.clone(),
-        sha256: digests.sha256,
-        md5: Some(digests.md5),
-    };
-    if source.gzip {
-        let g = encode::gzip_file(&source.abs, options.gzip_level, options.max_memory)
-            .map_err(read_error)?;
-        if hex::encode(g.source_sha256) != local.sha256 {
-            return Err(changed());
+    async fn run(
+        self,
+        store: SharedStore,
+        options: Arc<ApplyOptions>,
+    ) -> Result<Outcome, StoreError> {
+        match self {
+            Self::Headers {
+                key,
+                headers,
+                remote_etag,
+            } => {
+                let etag = store
+                    .update_headers(&key, &headers, remote_etag.as_deref())
+                    .await?;
+                Ok(Outcome {
+                    etag: Some(etag),
+                    ..Outcome::done()
+                })
+            }
+            Self::Upload { key, local, source } => {
+                let ready = tokio::task::spawn_blocking(move || {
+                    upload::read_upload(&key, &local, &source, &options.upload)
+                })
+                .await
+                .expect("the task reading an upload panicked")
+                .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
+                let bytes = ready.upload.size;
+                let etag = store.put(ready.upload, Condition::Always).await?;
+                drop(ready.spill);
+                Ok(Outcome {
+                    bytes,
+                    gzip_saved: ready.gzip_saved,
+                    etag: Some(etag),
+                    ..Outcome::done()
+                })
+            }
         }
-        let saved = local.size.saturating_sub(g.digests.size);
-        return Ok(match g.spool {
-            Spool::Memory(v) => (
-                upload(Body::Bytes(v.into()), &g.digests, &local.headers),
-                saved,
-                None,
-            ),
-            Spool::File(tmp) => (
-                upload(
-                    Body::File(tmp.path().to_path_buf()),
-                    &g.digests,
-                    &local.headers,
-                ),
-                saved,
-                Some(tmp),
-            ),
-        });
     }
-    if local.size <= IN_MEMORY_LIMIT {
-        use std::io::Read as _;
-        // Regular files only; never more than the hashed size plus one
-        // byte (a file that grew is refused below).
-        let mut bytes = Vec::new();
-        crate::local::regular::open(&source.abs)
-            .and_then(|f| f.take(local.size.saturating_add(1)).read_to_end(&mut bytes))
-            .map_err(read_error)?;
-        let digests = encode::digest_bytes(&bytes);
-        if hex::encode(digests.sha256) != local.sha256 {
-            return Err(changed());
-        }
-        return Ok((
-            upload(Body::Bytes(bytes.into()), &digests, &local.headers),
-            0,
-            None,
-        ));
-    }
-    // Large files stream from disk; the server checks the SHA-256 recorded
-    // when the tree was hashed, so a file that changed since is refused.
-    let mut sha256 = [0u8; 32];
-    hex::decode_to_slice(&local.sha256, &mut sha256).map_err(|e| e.to_string())?;
-    // Content-MD5 of the whole file is only sent with a single PUT; above
-    // the multipart threshold each part carries its own (and the whole
-    // file's SHA-256 is checked there), so the file is not read twice.
-    let md5 = if options.checksum == ChecksumMode::WhenRequired
-        && local.size <= options.multipart_threshold
-    {
-        let d = encode::digest_file(&source.abs).map_err(read_error)?;
-        if d.sha256 != sha256 {
-            return Err(changed());
-        }
-        Some(d.md5)
-    } else {
-        // The store opens the path itself: check here that it still is a
-        // regular file (not a FIFO, device or link swapped in since).
-        crate::local::regular::open(&source.abs).map_err(read_error)?;
-        None
-    };
-    Ok((
-        Upload {
-            key: step.key.clone(),
-            body: Body::File(source.abs.clone()),
-            size: local.size,
-            headers: local.headers.clone(),
-            sha256,
-            md5,
-        },
-        0,
-        None,
-    ))
-}
-
-async fn run_step(
-    store: SharedStore,
-    step: Step,
-    source: Option<Source>,
-    options: Arc<ExecuteOptions>,
-) -> Result<Outcome, StoreError> {
-    if step.action == Action::Headers {
-        let headers = &step
-            .local
-            .as_ref()
-            .expect("header steps have a local entry")
-            .headers;
-        let etag = store
-            .update_headers(&step.key, headers, step.remote_etag.as_deref())
-            .await?;
-        return Ok(Outcome {
-            status: Status::Done,
-            etag: Some(etag),
-            ..Outcome::planned()
-        });
-    }
-    let source = source.expect("uploads have a source");
-    let (upload, saved, _spill) =
-        tokio::task::spawn_blocking(move || read_upload(&step, &source, &options))
-            .await
-            .expect("prepare task panicked")
-            .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
-    let size = upload.size;
-    let etag = store.put(upload, Condition::Always).await?;
-    Ok(Outcome {
-        status: Status::Done,
-        bytes: size,
-        gzip_saved: saved,
-        etag: Some(etag),
-        ..Outcome::planned()
-    })
 }
 
 fn sends_acl(step: &Step) -> bool {
-    step.local.as_ref().is_some_and(|l| l.headers.acl.is_some())
+    step.change
+        .writes()
+        .is_some_and(|l| l.headers.acl.is_some())
 }
+
+/// A step's index and what became of it.
+type Finished = (usize, Result<Outcome, StoreError>);
 
 /// What every step of one push shares.
 struct Runner<'a> {
     store: SharedStore,
     plan: &'a Plan,
     sources: &'a BTreeMap<String, Source>,
-    options: Arc<ExecuteOptions>,
+    options: Arc<ApplyOptions>,
     observer: Arc<dyn Observer>,
     /// Set by an error that would fail every request: start nothing more.
     stop: AtomicBool,
@@ -278,99 +156,100 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Run the given steps with at most `jobs` at once.
     async fn phase(&self, indices: &[usize], outcomes: &mut [Outcome]) {
-        let mut running = JoinSet::new();
-        let mut pending = indices.iter().copied();
-        loop {
-            while running.len() < self.options.jobs
-                && !self.stop.load(Ordering::Relaxed)
-                && !self.cancel.load(Ordering::Relaxed)
-            {
-                let Some(i) = pending.next() else { break };
-                let step = self.plan.steps[i].clone();
-                if self.no_acl.load(Ordering::Relaxed) && sends_acl(&step) {
-                    outcomes[i] = Outcome::failed(
-                        "not attempted: the bucket does not allow ACLs (see the first error)"
-                            .into(),
-                    );
-                    self.report(i, &outcomes[i]);
-                    continue;
-                }
-                let source = self.sources.get(&step.key).cloned();
-                let store = self.store.clone();
-                let options = self.options.clone();
-                running.spawn(async move { (i, run_step(store, step, source, options).await) });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            let (i, result) = joined.expect("upload task panicked");
-            outcomes[i] = match result {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    if e.kind == ErrorKind::AclNotSupported {
-                        self.no_acl.store(true, Ordering::Relaxed);
-                    } else if e.is_fatal() {
-                        self.stop.store(true, Ordering::Relaxed);
-                    }
-                    Outcome::from_error(e)
-                }
-            };
-            self.report(i, &outcomes[i]);
-        }
+        let not_started = pool::run_bounded(
+            indices.iter().copied(),
+            self.options.jobs,
+            || !self.stop.load(Ordering::Relaxed) && !self.cancel.load(Ordering::Relaxed),
+            |i| self.start(i),
+            |(i, result)| {
+                outcomes[i] = self.settle(result);
+                self.report(i, &outcomes[i]);
+                ControlFlow::Continue(())
+            },
+        )
+        .await;
         let why = if self.cancel.load(Ordering::Relaxed) {
             "not attempted: interrupted"
         } else {
             "not attempted: the push stopped after an error that fails every request"
         };
-        for i in pending {
+        for i in not_started {
             outcomes[i] = Outcome::failed(why.into());
         }
+    }
+
+    /// The task for step `i`, or its outcome when it is not attempted.
+    fn start(&self, i: usize) -> Job<impl Future<Output = Finished> + Send + 'static, Finished> {
+        let step = &self.plan.steps[i];
+        if self.no_acl.load(Ordering::Relaxed) && sends_acl(step) {
+            return Job::Ready((
+                i,
+                Ok(Outcome::failed(
+                    "not attempted: the bucket does not allow ACLs (see the first error)".into(),
+                )),
+            ));
+        }
+        let write = match Write::of(step, self.sources) {
+            Ok(write) => write,
+            Err(e) => return Job::Ready((i, Ok(Outcome::failed(e)))),
+        };
+        let store = self.store.clone();
+        let options = self.options.clone();
+        Job::Run(async move { (i, write.run(store, options).await) })
+    }
+
+    /// The outcome of a finished step; an error that fails every request
+    /// (or every ACL) stops what has not started.
+    fn settle(&self, result: Result<Outcome, StoreError>) -> Outcome {
+        result.unwrap_or_else(|e| {
+            if e.kind == ErrorKind::AclNotSupported {
+                self.no_acl.store(true, Ordering::Relaxed);
+            } else if e.is_fatal() {
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            Outcome::from_error(e)
+        })
     }
 
     fn report(&self, i: usize, outcome: &Outcome) {
         let step = &self.plan.steps[i];
         self.observer.event(Event::Transferred {
             key: &step.key,
-            action: step.action,
+            action: step.action(),
             bytes: outcome.bytes,
             error: outcome.error.as_deref(),
         });
     }
 }
 
+/// Carry out `plan` against `store` and record what landed. `sources` are
+/// the files to upload, by key; `cancel` (Ctrl-C) stops new work.
 pub async fn apply(
     store: SharedStore,
     plan: &Plan,
     sources: &BTreeMap<String, Source>,
     base: &Base<'_>,
-    options: ExecuteOptions,
+    options: ApplyOptions,
     observer: Arc<dyn Observer>,
     cancel: Arc<AtomicBool>,
 ) -> Applied {
     let options = Arc::new(options);
     let mut outcomes: Vec<Outcome> = plan.steps.iter().map(|_| Outcome::planned()).collect();
-    let writes = |a: Action| matches!(a, Action::New | Action::Changed | Action::Headers);
     let (last, first): (Vec<usize>, Vec<usize>) = (0..plan.steps.len())
-        .filter(|&i| writes(plan.steps[i].action))
+        .filter(|&i| plan.steps[i].change.writes().is_some())
         .partition(|&i| {
             plan.steps[i]
-                .path
-                .as_deref()
+                .path()
                 .is_some_and(|p| options.order.is_match(p))
         });
     let bytes = first
         .iter()
         .chain(&last)
-        .filter_map(|&i| {
-            plan.steps[i]
-                .local
-                .as_ref()
-                .filter(|_| plan.steps[i].action.uploads())
-        })
+        .filter_map(|&i| plan.steps[i].change.uploads())
         .map(|l| l.size)
         .sum();
     let deletes: Vec<usize> = (0..plan.steps.len())
-        .filter(|&i| plan.steps[i].action == Action::Delete)
+        .filter(|&i| plan.steps[i].action() == Action::Delete)
         .collect();
     observer.event(Event::TransferStart {
         objects: first.len() + last.len() + deletes.len(),
@@ -386,13 +265,7 @@ pub async fn apply(
         no_acl: AtomicBool::new(false),
         cancel: cancel.clone(),
     };
-    let mut record = RecordWriter {
-        store: &store,
-        key: &options.manifest_key,
-        etag: base.record.manifest_etag.clone(),
-        stored: base.record.manifest.clone(),
-        error: None,
-    };
+    let mut record = RecordWriter::new(&store, &options.manifest_key, base.record);
     let changing: Vec<usize> = first.iter().chain(&last).copied().collect();
     // Record the intent first: a push killed while uploading or deleting
     // leaves those keys pending, never recorded with content they may not
@@ -448,10 +321,7 @@ pub async fn apply(
             let results = store.delete(&keys).await;
             for (&i, result) in deletes.iter().zip(results) {
                 outcomes[i] = match result {
-                    Ok(()) => Outcome {
-                        status: Status::Done,
-                        ..Outcome::planned()
-                    },
+                    Ok(()) => Outcome::done(),
                     Err(e) => Outcome::from_error(e),
                 };
                 runner.report(i, &outcomes[i]);
@@ -461,7 +331,7 @@ pub async fn apply(
     observer.event(Event::TransferDone);
 
     for (step, outcome) in plan.steps.iter().zip(outcomes.iter_mut()) {
-        if step.action == Action::Unchanged {
+        if step.action() == Action::Unchanged {
             outcome.status = Status::Done;
         }
     }
@@ -490,7 +360,7 @@ fn landed_now(plan: &Plan, outcomes: &[Outcome]) -> Vec<Effect> {
         .iter()
         .zip(outcomes)
         .map(|(s, o)| {
-            if s.action == Action::Unchanged {
+            if s.action() == Action::Unchanged {
                 Effect::Untouched
             } else {
                 o.landed()
@@ -504,165 +374,13 @@ fn landed_keys(plan: &Plan, outcomes: &[Outcome]) -> Vec<String> {
     plan.steps
         .iter()
         .zip(outcomes)
-        .filter(|(s, o)| s.action.is_change() && o.landed() != Effect::Untouched)
+        .filter(|(s, o)| s.action().is_change() && o.landed() != Effect::Untouched)
         .map(|(s, _)| s.key.clone())
         .collect()
 }
 
 fn keys_of(plan: &Plan, indices: &[usize]) -> Vec<String> {
     indices.iter().map(|&i| plan.steps[i].key.clone()).collect()
-}
-
-/// The remote manifest as this push last wrote (or read) it.
-struct RecordWriter<'a> {
-    store: &'a SharedStore,
-    key: &'a str,
-    /// ETag of the manifest now in the bucket, for `If-Match`.
-    etag: Option<String>,
-    /// What the manifest in the bucket says now.
-    stored: Option<Arc<Manifest>>,
-    error: Option<String>,
-}
-
-impl RecordWriter<'_> {
-    /// Write the intent object, only if it is still the one read when the
-    /// plan was made (`etag`; `None`: there was none). Two pushes that
-    /// planned against the same record cannot both pass: the loser stops
-    /// here, before changing anything.
-    /// Returns the new intent's ETag; `None` (with `self.error` set) when it
-    /// was not written.
-    async fn write_intent(&mut self, intent: &Intent, etag: Option<&str>) -> Option<String> {
-        let key = intent_key(self.key);
-        let condition = Condition::unchanged_since(etag);
-        let upload = Upload::from_bytes(&key, intent.to_stored(), record_headers());
-        match self.store.put(upload, condition).await {
-            Ok(etag) => Some(etag),
-            Err(e) if e.kind == ErrorKind::PreconditionFailed => {
-                self.error = Some(format!(
-                    "concurrent push: another push wrote the intent record {}/{key} first; this push changed nothing. Rerun it",
-                    self.store.describe(),
-                ));
-                None
-            }
-            Err(e) => {
-                self.error = Some(format!(
-                    "the intent record {}/{key} was not written, so nothing was changed: {e}",
-                    self.store.describe()
-                ));
-                None
-            }
-        }
-    }
-
-    /// Save unless the bucket already holds exactly this record.
-    async fn save_if_changed(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
-        let same = match &self.stored {
-            Some(m) => {
-                m.entries == manifest.entries
-                    && m.pending == manifest.pending
-                    && m.settled == manifest.settled
-            }
-            None => {
-                manifest.entries.is_empty()
-                    && manifest.pending.is_empty()
-                    && manifest.settled.is_none()
-            }
-        };
-        same || self.save(manifest, touched).await
-    }
-
-    /// Write `manifest` conditionally; on success it is what is stored. On a
-    /// concurrent write, keep the other push's record minus the keys this
-    /// push changed (their state is no longer known), and fail.
-    async fn save(&mut self, manifest: &Manifest, touched: &[String]) -> bool {
-        let condition = Condition::unchanged_since(self.etag.as_deref());
-        match self
-            .store
-            .put(manifest_upload(self.key, manifest), condition)
-            .await
-        {
-            Ok(etag) => {
-                self.etag = Some(etag);
-                self.stored = Some(Arc::new(manifest.clone()));
-                return true;
-            }
-            Err(e) if e.kind != ErrorKind::PreconditionFailed => {
-                self.error = Some(format!("the remote manifest was not written: {e}"));
-                return false;
-            }
-            Err(_) => {}
-        }
-        if touched.is_empty() {
-            self.error = Some(format!(
-                "concurrent push: another push wrote the remote manifest {}/{} first; this push changed nothing. Rerun it",
-                self.store.describe(),
-                self.key
-            ));
-            return false;
-        }
-        let concurrent = format!(
-            "concurrent push: another push wrote the remote manifest {}/{} while this one ran. Its record was kept, with the {} object(s) this push changed marked as pending, so the next push re-sends them. Rerun the push",
-            self.store.describe(),
-            self.key,
-            touched.len()
-        );
-        self.error = Some(match self.merge(manifest, touched).await {
-            Ok(()) => concurrent,
-            Err(e) => format!("{concurrent}; {e}"),
-        });
-        false
-    }
-
-    async fn merge(&mut self, manifest: &Manifest, touched: &[String]) -> Result<(), String> {
-        for _ in 0..5 {
-            let current = self
-                .store
-                .get(self.key)
-                .await
-                .map_err(|e| format!("re-reading the manifest failed: {e}"))?;
-            let (mut merged, condition) = match current {
-                Some(f) => (
-                    Manifest::from_stored(&f.bytes)
-                        .map_err(|e| format!("the other manifest is unreadable: {e}"))?,
-                    Condition::Matches(f.etag),
-                ),
-                None => (Manifest::new(&manifest.prefix), Condition::Absent),
-            };
-            // Still ours, but their content is no longer known.
-            for k in touched {
-                merged.entries.remove(k);
-                merged.pending.insert(k.clone());
-            }
-            match self
-                .store
-                .put(manifest_upload(self.key, &merged), condition)
-                .await
-            {
-                Ok(etag) => {
-                    self.etag = Some(etag);
-                    self.stored = Some(Arc::new(merged));
-                    return Ok(());
-                }
-                Err(e) if e.kind == ErrorKind::PreconditionFailed => {}
-                Err(e) => return Err(format!("writing the merged manifest failed: {e}")),
-            }
-        }
-        Err("the manifest kept changing, so it was left as the other push wrote it".into())
-    }
-}
-
-fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
-    Upload::from_bytes(key, manifest.to_stored(), record_headers())
-}
-
-/// The manifest and the intent: gzip JSON, private, never cached.
-fn record_headers() -> Headers {
-    Headers {
-        content_type: "application/json".into(),
-        content_encoding: Some("gzip".into()),
-        cache_control: Some("no-store".into()),
-        ..Headers::default()
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! reads the `record` from the `store`, makes a pure `plan`, checks the
 //! guards and has `apply` carry it out; `report` renders plans and results.
 //! `iam` writes the policies, `urls` the public addresses, `escape` keeps
-//! names from the tree harmless in output. `app` and `ui` are the binary's
+//! names from the tree harmless in output, `pool` runs tasks a bounded
+//! number at a time. `app` and `ui` are the binary's
 //! side: exit codes, streams, progress bars.
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod iam;
 pub mod local;
 pub mod pipeline;
 pub mod plan;
+pub mod pool;
 pub mod progress;
 pub mod record;
 pub mod report;

@@ -18,6 +18,6 @@ pub mod scan_error;
 pub mod tree;
 
 pub use tree::{
-    LocalError, LocalTree, MAX_KEY_BYTES, Source, build, key_for, manifest_key, rules_for,
-    stored_etags,
+    LocalError, LocalTree, MAX_KEY_BYTES, Source, build, key_for, key_prefix, manifest_key,
+    rules_for, stored_etags,
 };

@@ -1,17 +1,20 @@
-//! Load facts (local tree, remote state), plan purely, check the guards,
-//! then apply. `diff` stops after the plan; `push` applies it.
+//! The push pipeline, in its order: load the facts (the local tree, the
+//! remote record, a listing when needed), make the pure plan, check the
+//! guards, then apply. `diff` stops after the plan (`load_and_plan`); `push`
+//! goes on (`guard_and_apply`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use tokio::task::JoinSet;
 
-use crate::apply::{self, Applied, Base, ExecuteOptions};
+use crate::apply::{self, Applied, ApplyOptions, Base, UploadOptions};
 use crate::config::{Destination, Settings};
 use crate::local::globs::GlobList;
 use crate::local::{self, LocalTree};
 use crate::plan::{self, Action, Plan, PlanOptions, RemoteObject, RemoteState};
+use crate::pool::{self, Job};
 use crate::progress::{Event, Observer};
 use crate::record::intent::{self, Intent, RemoteRecord};
 use crate::record::manifest::Manifest;
@@ -19,19 +22,17 @@ use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
 use crate::store::{ConditionalRead, SharedStore, StoreError};
 
-/// Gzip output larger than this is spooled to a temporary file.
-const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
-
 /// What the user asked for besides the settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncOptions {
+pub struct PipelineOptions {
     pub force: bool,
     pub verify: bool,
     pub delete_foreign: bool,
 }
 
-/// Everything known before anything is changed.
-pub struct Prepared {
+/// The facts loaded and the plan made from them: everything known before
+/// anything changes.
+pub struct Planned {
     pub tree: LocalTree,
     pub remote: RemoteState,
     /// The manifest and intent objects as stored.
@@ -41,7 +42,7 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
-/// How long each stage of `prepare` took (shown with `-v`).
+/// How long each stage of `load_and_plan` took (shown with `-v`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     /// Walk, hash (or hash cache) and rules.
@@ -74,14 +75,6 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SharedStore> {
     }
 }
 
-fn list_prefix(settings: &Settings) -> String {
-    if settings.prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", settings.prefix)
-    }
-}
-
 /// Read one record object (the manifest or the intent) unless it still has
 /// the ETag `unless`, and parse it. An unreadable one stops the push unless
 /// `--verify` rebuilds the record from a listing anyway. Returns the content
@@ -92,7 +85,7 @@ async fn read_record_object<T>(
     unless: Option<&str>,
     what: &str,
     parse: fn(&[u8]) -> Result<T, crate::record::manifest::ManifestError>,
-    options: &SyncOptions,
+    options: &PipelineOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<(Option<T>, Option<String>)> {
     let target = store.describe();
@@ -121,7 +114,7 @@ async fn read_record_object<T>(
 pub async fn read_record(
     store: &SharedStore,
     settings: &Settings,
-    options: &SyncOptions,
+    options: &PipelineOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<RemoteRecord> {
     let key = local::manifest_key(settings);
@@ -160,7 +153,7 @@ async fn read_remote(
     store: &SharedStore,
     settings: &Settings,
     tree: &LocalTree,
-    options: &SyncOptions,
+    options: &PipelineOptions,
     observer: &Arc<dyn Observer>,
 ) -> anyhow::Result<(RemoteState, RemoteRecord, BTreeMap<String, String>)> {
     let target = store.describe();
@@ -184,10 +177,11 @@ async fn read_remote(
             BTreeMap::new(),
         ));
     }
+    let key_prefix = local::key_prefix(&settings.prefix);
     let listed = store
-        .list(&list_prefix(settings))
+        .list(&key_prefix)
         .await
-        .with_context(|| format!("listing {target}/{}", list_prefix(settings)))?;
+        .with_context(|| format!("listing {target}/{key_prefix}"))?;
     let mut listing: BTreeMap<String, RemoteObject> = listed
         .into_iter()
         .map(|l| {
@@ -244,39 +238,52 @@ async fn read_remote(
     ))
 }
 
+/// HEAD each of `keys`, `jobs` at a time: their headers (`None`: gone
+/// since the listing). The first error stops it.
 async fn head_all(
     store: &SharedStore,
     keys: Vec<String>,
     jobs: usize,
 ) -> Result<Vec<(String, Option<crate::record::manifest::Headers>)>, StoreError> {
     let mut out = Vec::with_capacity(keys.len());
-    let mut running = JoinSet::new();
-    let mut pending = keys.into_iter();
-    loop {
-        while running.len() < jobs {
-            let Some(key) = pending.next() else { break };
+    let mut failed = None;
+    pool::run_bounded(
+        keys,
+        jobs,
+        || true,
+        |key| {
             let store = store.clone();
-            running.spawn(async move {
-                let h = store.head(&key).await;
-                (key, h)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        let (key, result) = joined.expect("head task panicked");
-        out.push((key, result?));
+            Job::Run(async move {
+                let headers = store.head(&key).await;
+                (key, headers)
+            })
+        },
+        |(key, headers)| match headers {
+            Ok(headers) => {
+                out.push((key, headers));
+                ControlFlow::Continue(())
+            }
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+    )
+    .await;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    Ok(out)
 }
 
-/// Scan, hash, read the remote state and plan. Changes nothing.
-pub async fn prepare(
+/// Load the facts (scan, hash, read the remote state) and plan. Changes
+/// nothing.
+pub async fn load_and_plan(
     settings: &Settings,
     store: &SharedStore,
-    options: &SyncOptions,
+    options: &PipelineOptions,
     observer: &Arc<dyn Observer>,
-) -> anyhow::Result<Prepared> {
+) -> anyhow::Result<Planned> {
     let started = std::time::Instant::now();
     let build_settings = settings.clone();
     let build_observer = observer.clone();
@@ -296,7 +303,7 @@ pub async fn prepare(
             delete_foreign: options.delete_foreign,
             force: options.force,
             manifest_key: local::manifest_key(settings),
-            key_prefix: list_prefix(settings),
+            key_prefix: local::key_prefix(&settings.prefix),
         },
     );
     let timings = Timings {
@@ -304,7 +311,7 @@ pub async fn prepare(
         remote: remote_done - local_done,
         plan: remote_done.elapsed(),
     };
-    Ok(Prepared {
+    Ok(Planned {
         timings,
         tree,
         remote,
@@ -331,35 +338,37 @@ pub fn check_guards(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Apply a prepared plan.
-pub async fn push(
+/// Check the guards, then apply the plan.
+pub async fn guard_and_apply(
     settings: &Settings,
     store: SharedStore,
-    prepared: &Prepared,
+    planned: &Planned,
     observer: Arc<dyn Observer>,
     cancel: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Applied> {
-    check_guards(settings, &prepared.plan)?;
+    check_guards(settings, &planned.plan)?;
     let order = GlobList::new(&settings.sync.order)
         .map_err(|p| anyhow::anyhow!("[sync] order: {}", p.join("; ")))?;
-    let options = ExecuteOptions {
+    let options = ApplyOptions {
         jobs: settings.sync.jobs,
-        gzip_level: settings.gzip.level,
-        max_memory: GZIP_MAX_MEMORY,
-        checksum: settings.s3.checksum,
-        multipart_threshold: settings.s3.multipart.threshold,
+        upload: UploadOptions {
+            gzip_level: settings.gzip.level,
+            max_memory: local::encode::GZIP_MAX_MEMORY,
+            checksum: settings.s3.checksum,
+            multipart_threshold: settings.s3.multipart.threshold,
+        },
         order,
         prefix: settings.prefix.clone(),
         manifest_key: local::manifest_key(settings),
     };
     let base = Base {
-        manifest: prepared.remote.manifest.as_deref(),
-        record: &prepared.record,
+        manifest: planned.remote.manifest.as_deref(),
+        record: &planned.record,
     };
     Ok(apply::apply(
         store,
-        &prepared.plan,
-        &prepared.tree.sources,
+        &planned.plan,
+        &planned.tree.sources,
         &base,
         options,
         observer,

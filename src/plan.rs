@@ -1,54 +1,19 @@
 //! The plan: a pure function of (local manifest, remote state, options) →
-//! one action per key, with a reason. `diff`, `push --dry-run`, the summary
-//! and `--json` all render this one value. Modification times are never
-//! evidence: only SHA-256, size, ETags and headers are compared.
+//! one [`Step`] per key, with a reason. `diff`, `push --dry-run`, the
+//! summary and `--json` all render this one value. Modification times are
+//! never evidence: only SHA-256, size, ETags and headers are compared.
+//! `steps` holds what a plan is, `manifest_after` the record a push leaves.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::record::manifest::{Entry, Headers, Manifest};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    New,
-    Changed,
-    Headers,
-    Delete,
-    Unchanged,
-}
+mod manifest_after;
+mod steps;
 
-impl Action {
-    pub const ALL: [Self; 5] = [
-        Self::New,
-        Self::Changed,
-        Self::Headers,
-        Self::Delete,
-        Self::Unchanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Changed => "changed",
-            Self::Headers => "headers",
-            Self::Delete => "delete",
-            Self::Unchanged => "unchanged",
-        }
-    }
-
-    /// Whether applying the action changes the bucket.
-    pub fn is_change(self) -> bool {
-        self != Self::Unchanged
-    }
-
-    /// Whether the action sends object bytes.
-    pub fn uploads(self) -> bool {
-        matches!(self, Self::New | Self::Changed)
-    }
-}
+pub use manifest_after::{Effect, manifest_after};
+pub use steps::{Action, Change, Kept, Plan, Step};
 
 /// One object as a bucket listing shows it (plus its headers when a HEAD
 /// was made).
@@ -85,48 +50,6 @@ pub struct PlanOptions {
     pub key_prefix: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub key: String,
-    /// Source path (for deletes, the path the manifest recorded).
-    pub path: Option<String>,
-    pub action: Action,
-    /// Why, for people (most reasons are fixed text: no allocation).
-    pub reason: Cow<'static, str>,
-    /// What the bucket should hold afterwards. `None` for deletes, and for
-    /// keys unchanged from their manifest entry (that entry stays): a
-    /// 100,000-file plan does not copy 100,000 entries.
-    pub local: Option<Box<Entry>>,
-    /// The manifest entry that is true of the bucket *now* for this key, so a
-    /// failed step leaves an exact record. `None` for unchanged keys (their
-    /// record is `local` with `remote_etag`).
-    pub recorded: Option<Box<Entry>>,
-    /// ETag of the object the step replaces or re-headers, if known.
-    pub remote_etag: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub steps: Vec<Step>,
-    /// Objects under the prefix not written by s3sync (kept).
-    pub foreign: Vec<String>,
-    /// Keys s3sync wrote that are no longer in the source (kept without
-    /// `--delete`).
-    pub stale: Vec<String>,
-    /// Manifest keys whose objects are already gone from the bucket.
-    pub vanished: Vec<String>,
-}
-
-impl Plan {
-    pub fn count(&self, action: Action) -> usize {
-        self.steps.iter().filter(|s| s.action == action).count()
-    }
-
-    pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.is_change()) || !self.vanished.is_empty()
-    }
-}
-
 /// The first 12 characters of a hash or ETag, for reasons. (Character-
 /// wise: an ETag from a listing is the server's text, not ours.)
 fn short(hex: &str) -> &str {
@@ -152,108 +75,133 @@ fn content_reason(local: &Entry, old: &Entry) -> String {
     }
 }
 
-/// Compare one local entry with what is known remotely.
-fn plan_local(
-    local: &Entry,
-    trusted: Option<&Entry>,
-    manifest_entry: Option<&Entry>,
-    listed: Option<&RemoteObject>,
+/// Everything known of one key the source holds: the input of
+/// [`plan_local`].
+struct KeyFacts<'a> {
+    key: &'a str,
+    local: &'a Entry,
+    /// Its manifest entry, unless a listing contradicts it.
+    trusted: Option<&'a Entry>,
+    /// Whether the manifest names the key at all (trusted or not).
+    in_manifest: bool,
+    listed: Option<&'a RemoteObject>,
     listing_present: bool,
-    local_etag: Option<&String>,
+    /// MD5 (hex) of the bytes s3sync would store, when a listing needs it.
+    local_etag: Option<&'a String>,
     force: bool,
-) -> (
-    Action,
-    Cow<'static, str>,
-    Option<Box<Entry>>,
-    Option<String>,
-) {
-    if let Some(old) = trusted {
-        let etag = old.etag.clone().or_else(|| listed.map(|o| o.etag.clone()));
-        let recorded = Some(Box::new(old.clone()));
-        if force {
-            return (Action::Changed, "--force: re-upload".into(), recorded, etag);
+}
+
+/// Compare one local entry with what is known remotely.
+fn plan_local(facts: &KeyFacts<'_>) -> Step {
+    let step = |reason: Cow<'static, str>, change| Step {
+        key: facts.key.to_string(),
+        reason,
+        change,
+    };
+    let local = || Box::new(facts.local.clone());
+    if let Some(old) = facts.trusted {
+        let remote_etag = old
+            .etag
+            .clone()
+            .or_else(|| facts.listed.map(|o| o.etag.clone()));
+        let changed = |remote_etag| Change::Changed {
+            local: local(),
+            recorded: Some(Box::new(old.clone())),
+            remote_etag,
+        };
+        if facts.force {
+            return step("--force: re-upload".into(), changed(remote_etag));
         }
-        if !local.same_content(old) {
-            return (
-                Action::Changed,
-                content_reason(local, old).into(),
-                recorded,
-                etag,
+        if !facts.local.same_content(old) {
+            return step(
+                content_reason(facts.local, old).into(),
+                changed(remote_etag),
             );
         }
-        let diffs = local.headers.differences(&old.headers, true);
+        let diffs = facts.local.headers.differences(&old.headers, true);
         if diffs.is_empty() {
-            return (
-                Action::Unchanged,
+            return step(
                 "same SHA-256 and headers as recorded".into(),
-                None,
-                etag,
+                Change::Unchanged(Kept::Recorded {
+                    path: facts.local.path.clone(),
+                    etag: remote_etag,
+                }),
             );
         }
-        return (Action::Headers, diffs.join("; ").into(), recorded, etag);
+        return step(
+            diffs.join("; ").into(),
+            Change::Headers {
+                local: local(),
+                recorded: Some(Box::new(old.clone())),
+                remote_etag,
+            },
+        );
     }
-    if let Some(obj) = listed {
-        let drift = if manifest_entry.is_some() {
+    if let Some(obj) = facts.listed {
+        let drift = if facts.in_manifest {
             "bucket object drifted from the manifest; "
         } else {
             ""
         };
-        let etag = Some(obj.etag.clone());
-        if force {
-            return (Action::Changed, "--force: re-upload".into(), None, etag);
+        let changed = || Change::Changed {
+            local: local(),
+            recorded: None,
+            remote_etag: Some(obj.etag.clone()),
+        };
+        if facts.force {
+            return step("--force: re-upload".into(), changed());
         }
         if obj.etag.contains('-') {
-            return (
-                Action::Changed,
+            return step(
                 format!(
                     "{drift}bucket object was uploaded in parts; its ETag cannot prove the bytes"
                 )
                 .into(),
-                None,
-                etag,
+                changed(),
             );
         }
-        if local_etag != Some(&obj.etag) {
-            return (
-                Action::Changed,
+        if facts.local_etag != Some(&obj.etag) {
+            return step(
                 format!(
                     "{drift}bucket object differs (ETag {} ≠ {})",
                     short(&obj.etag),
-                    local_etag.map_or("?", |e| short(e))
+                    facts.local_etag.map_or("?", |e| short(e))
                 )
                 .into(),
-                None,
-                etag,
+                changed(),
             );
         }
         let diffs = obj
             .headers
             .as_ref()
-            .map(|h| local.headers.differences(h, false))
+            .map(|h| facts.local.headers.differences(h, false))
             .unwrap_or_default();
         if diffs.is_empty() {
-            return (
-                Action::Unchanged,
+            return step(
                 format!("{drift}bucket object has the same bytes (ETag) and headers").into(),
-                None,
-                etag,
+                Change::Unchanged(Kept::Listed {
+                    local: local(),
+                    etag: obj.etag.clone(),
+                }),
             );
         }
-        return (
-            Action::Headers,
+        return step(
             format!("{drift}{}", diffs.join("; ")).into(),
-            None,
-            etag,
+            Change::Headers {
+                local: local(),
+                recorded: None,
+                remote_etag: Some(obj.etag.clone()),
+            },
         );
     }
-    let reason = if manifest_entry.is_some() && listing_present {
+    let reason = if facts.in_manifest && facts.listing_present {
         "recorded in the manifest but missing from the bucket"
-    } else if listing_present {
+    } else if facts.listing_present {
         "not in the bucket"
     } else {
         "not in the remote manifest"
     };
-    (Action::New, reason.into(), None, None)
+    step(reason.into(), Change::New { local: local() })
 }
 
 /// Build the plan. `local_etags` holds, for keys that need a listing
@@ -282,6 +230,11 @@ pub fn plan(
         .collect();
     let mut out = Plan::default();
     out.steps.reserve(keys.len());
+    let delete = |key: &String, reason: &'static str, change| Step {
+        key: key.clone(),
+        reason: reason.into(),
+        change,
+    };
     for key in keys {
         let m = manifest.get(key);
         let o = listing.and_then(|l| l.get(key));
@@ -290,38 +243,29 @@ pub fn plan(
             listing.is_none() || o.is_some_and(|o| m.etag.as_ref().is_none_or(|e| *e == o.etag))
         });
         if let Some(l) = local.entries.get(key) {
-            let (action, reason, recorded, remote_etag) = plan_local(
-                l,
+            out.steps.push(plan_local(&KeyFacts {
+                key,
+                local: l,
                 trusted,
-                m,
-                o,
-                listing.is_some(),
-                local_etags.get(key),
-                options.force,
-            );
-            let kept = action == Action::Unchanged && trusted.is_some();
-            out.steps.push(Step {
-                key: key.clone(),
-                path: Some(l.path.clone()),
-                action,
-                reason,
-                local: (!kept).then(|| Box::new(l.clone())),
-                recorded,
-                remote_etag,
-            });
+                in_manifest: m.is_some(),
+                listed: o,
+                listing_present: listing.is_some(),
+                local_etag: local_etags.get(key),
+                force: options.force,
+            }));
         } else if let Some(m) = m {
             if listing.is_some() && o.is_none() {
                 out.vanished.push(key.clone());
             } else if options.delete {
-                out.steps.push(Step {
-                    key: key.clone(),
-                    path: Some(m.path.clone()),
-                    action: Action::Delete,
-                    reason: "not in the source".into(),
-                    local: None,
-                    recorded: trusted.cloned().map(Box::new),
-                    remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
-                });
+                out.steps.push(delete(
+                    key,
+                    "not in the source",
+                    Change::Delete {
+                        path: Some(m.path.clone()),
+                        recorded: trusted.cloned().map(Box::new),
+                        remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
+                    },
+                ));
             } else {
                 out.stale.push(key.clone());
             }
@@ -330,124 +274,32 @@ pub fn plan(
             if listing.is_some() && o.is_none() {
                 out.vanished.push(key.clone());
             } else if options.delete {
-                out.steps.push(Step {
-                    key: key.clone(),
-                    path: None,
-                    action: Action::Delete,
-                    reason:
-                        "not in the source (an interrupted push had started writing or deleting it)"
-                            .into(),
-                    local: None,
-                    recorded: None,
-                    remote_etag: o.map(|o| o.etag.clone()),
-                });
+                out.steps.push(delete(
+                    key,
+                    "not in the source (an interrupted push had started writing or deleting it)",
+                    Change::Delete {
+                        path: None,
+                        recorded: None,
+                        remote_etag: o.map(|o| o.etag.clone()),
+                    },
+                ));
             } else {
                 out.stale.push(key.clone());
             }
         } else if let Some(o) = o {
             if options.delete && options.delete_foreign {
-                out.steps.push(Step {
-                    key: key.clone(),
-                    path: None,
-                    action: Action::Delete,
-                    reason: "not in the source; not written by s3sync (--delete-foreign)".into(),
-                    local: None,
-                    recorded: None,
-                    remote_etag: Some(o.etag.clone()),
-                });
+                out.steps.push(delete(
+                    key,
+                    "not in the source; not written by s3sync (--delete-foreign)",
+                    Change::Delete {
+                        path: None,
+                        recorded: None,
+                        remote_etag: Some(o.etag.clone()),
+                    },
+                ));
             } else {
                 out.foreign.push(key.clone());
             }
-        }
-    }
-    out
-}
-
-/// What a step did to the bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Applied; the object's new ETag, if it has one.
-    Applied(Option<String>),
-    /// Not applied: the bucket is as before for this key.
-    Untouched,
-    /// Unknown (in flight when the push stopped, or failed in a way that
-    /// may have landed): recorded as pending, never as content.
-    Unknown,
-}
-
-/// The manifest that is true of the bucket when each step of `plan` has
-/// landed as `landed` says.
-pub fn manifest_after(
-    prefix: &str,
-    base: Option<&Manifest>,
-    plan: &Plan,
-    landed: &[Effect],
-) -> Manifest {
-    let mut out = Manifest::new(prefix);
-    if let Some(base) = base {
-        out.entries.clone_from(&base.entries);
-        out.pending.clone_from(&base.pending);
-    }
-    for key in &plan.vanished {
-        out.entries.remove(key);
-        out.pending.remove(key);
-    }
-    for (step, landed) in plan.steps.iter().zip(landed) {
-        let key = &step.key;
-        match (step.action, landed) {
-            (Action::Unchanged, _) => {
-                match (&step.local, out.entries.get_mut(key)) {
-                    // Unchanged from its manifest entry: keep it (learning
-                    // its ETag from a listing if it had none).
-                    (None, Some(kept)) => {
-                        if kept.etag.is_none() {
-                            kept.etag.clone_from(&step.remote_etag);
-                        }
-                    }
-                    // Not possible (such a step was planned from this entry);
-                    // leaving the key out would only cost a re-upload.
-                    (None, None) => {}
-                    // Proved unchanged by a listing: record it.
-                    (Some(local), _) => {
-                        out.entries.insert(
-                            key.clone(),
-                            Entry {
-                                etag: step.remote_etag.clone(),
-                                ..Entry::clone(local)
-                            },
-                        );
-                    }
-                }
-                out.pending.remove(key);
-            }
-            (_, Effect::Unknown) => {
-                out.entries.remove(key);
-                out.pending.insert(key.clone());
-            }
-            (Action::Delete, Effect::Applied(_)) => {
-                out.entries.remove(key);
-                out.pending.remove(key);
-            }
-            (Action::Delete, Effect::Untouched) => {}
-            (_, Effect::Applied(etag)) => {
-                let local = step.local.as_deref().expect("uploads have a local entry");
-                out.entries.insert(
-                    key.clone(),
-                    Entry {
-                        etag: etag.clone(),
-                        ..local.clone()
-                    },
-                );
-                out.pending.remove(key);
-            }
-            (_, Effect::Untouched) => match &step.recorded {
-                Some(r) => {
-                    out.entries.insert(key.clone(), Entry::clone(r));
-                }
-                None => {
-                    out.entries.remove(key);
-                }
-            },
         }
     }
     out

@@ -1,5 +1,5 @@
 //! Renderings of a plan and of what applying it did: human text and the
-//! versioned JSON document (DESIGN §2). Pure functions of their inputs.
+//! versioned JSON document (README, "In CI"). Pure functions of their inputs.
 
 use std::fmt::Write as _;
 
@@ -38,7 +38,7 @@ impl Summary {
                 .steps
                 .iter()
                 .zip(o)
-                .filter(|(s, o)| s.action == action && o.status == Status::Done)
+                .filter(|(s, o)| s.action() == action && o.status == Status::Done)
                 .count(),
         };
         Self {
@@ -89,8 +89,8 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
             let o = applied.map_or(&planned, |a| &a.outcomes[i]);
             JsonAction {
                 key: &s.key,
-                path: s.path.as_deref(),
-                action: s.action,
+                path: s.path(),
+                action: s.action(),
                 reason: &s.reason,
                 status: o.status,
                 error: o.error.as_deref(),
@@ -141,7 +141,7 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
         if action == Action::Unchanged && !verbose {
             continue;
         }
-        let steps: Vec<_> = plan.steps.iter().filter(|s| s.action == action).collect();
+        let steps: Vec<_> = plan.steps.iter().filter(|s| s.action() == action).collect();
         if steps.is_empty() {
             continue;
         }
@@ -212,7 +212,7 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
                 out,
                 "  ! {} ({}): {}",
                 for_terminal(&step.key),
-                step.action.as_str(),
+                step.action().as_str(),
                 for_terminal(o.error.as_deref().unwrap_or("unknown error"))
             );
         }

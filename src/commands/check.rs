@@ -131,11 +131,7 @@ fn probe(key: &str, acl: Option<&str>) -> Upload {
 /// (no bucket).
 pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
     let target = store.describe();
-    let prefix = if settings.prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", settings.prefix)
-    };
+    let prefix = local::key_prefix(&settings.prefix);
     let local_settings = settings.clone();
     let mut out = tokio::task::spawn_blocking(move || local_checks(&local_settings))
         .await
@@ -180,11 +176,8 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
     // one fixed key instead, overwritten by every check, never deleted.
     let delete_needed = settings.sync.delete;
     let (key, condition) = if delete_needed {
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
         (
-            format!("{prefix}.s3sync-check-{}-{nonce}", std::process::id()),
+            format!("{prefix}.s3sync-check-{}", crate::record::fresh_id()),
             Condition::Absent,
         )
     } else {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::{Exit, load_settings, overrides};
 use crate::cli::{GlobalArgs, SyncArgs};
-use crate::pipeline::{self, SyncOptions};
+use crate::pipeline::{self, PipelineOptions};
 use crate::report;
 use crate::ui::Ui;
 
@@ -30,12 +30,12 @@ pub async fn command(
     let settings = load_settings(global, &overrides(global, &args.source, Some(args)))?;
     let store = pipeline::open_store(&settings).await?;
     let observer = ui.observer();
-    let options = SyncOptions {
+    let options = PipelineOptions {
         force: args.force,
         verify: args.verify,
         delete_foreign: args.delete_foreign,
     };
-    let prepared = pipeline::prepare(&settings, &store, &options, &observer).await?;
+    let prepared = pipeline::load_and_plan(&settings, &store, &options, &observer).await?;
     if ui.verbose > 0 {
         ui.info(&format!("timings: {}", prepared.timings));
     }
@@ -64,7 +64,7 @@ pub async fn command(
     }
     let cancel = Arc::new(AtomicBool::new(false));
     let applied = tokio::select! {
-        applied = pipeline::push(&settings, store, &prepared, observer, cancel.clone()) => applied?,
+        applied = pipeline::guard_and_apply(&settings, store, &prepared, observer, cancel.clone()) => applied?,
         () = interrupted_twice(cancel.clone(), ui) => {
             // The push future is dropped here: its tasks are aborted and
             // their temporary files removed by their destructors, and the

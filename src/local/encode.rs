@@ -187,6 +187,10 @@ pub struct Gzipped {
     pub digests: Digests,
 }
 
+/// Gzip output larger than this is spooled to a temporary file instead of
+/// memory.
+pub const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
+
 /// Gzip a file deterministically: no file name, zero mtime, fixed level and
 /// OS byte, so the same input always gives the same bytes.
 pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipped> {

@@ -65,6 +65,12 @@ pub fn key_for(prefix: &str, path: &str) -> String {
     }
 }
 
+/// The start every key under `prefix` shares: `prefix/` (empty for the
+/// whole bucket). What is listed, planned and probed.
+pub fn key_prefix(prefix: &str) -> String {
+    key_for(prefix, "")
+}
+
 /// The key of the remote manifest.
 pub fn manifest_key(settings: &Settings) -> String {
     key_for(&settings.prefix, &settings.sync.manifest)
@@ -228,7 +234,8 @@ pub fn stored_etags(
         || (),
         |(), (key, source)| {
             let digest = if source.gzip {
-                encode::gzip_file(&source.abs, gzip_level, 16 * 1024 * 1024).map(|g| g.digests)
+                encode::gzip_file(&source.abs, gzip_level, encode::GZIP_MAX_MEMORY)
+                    .map(|g| g.digests)
             } else {
                 encode::digest_file(&source.abs)
             };
@@ -307,5 +314,7 @@ mod tests {
     fn keys_join_prefix_with_a_slash() {
         assert_eq!(key_for("", "a/b.css"), "a/b.css");
         assert_eq!(key_for("static", "a/b.css"), "static/a/b.css");
+        assert_eq!(key_prefix(""), "");
+        assert_eq!(key_prefix("static"), "static/");
     }
 }

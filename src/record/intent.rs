@@ -12,10 +12,10 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::record::fresh_id;
 use crate::record::manifest::{Manifest, ManifestError};
 
 pub const INTENT_VERSION: u32 = 1;
@@ -59,20 +59,6 @@ impl Intent {
 /// The key of the intent object for a manifest key.
 pub fn intent_key(manifest_key: &str) -> String {
     format!("{manifest_key}.intent")
-}
-
-/// An id no other push will use: the time in nanoseconds, the process and
-/// a per-process counter.
-fn fresh_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{nanos:x}-{:x}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// The record as read from the bucket: the manifest and the intent object,

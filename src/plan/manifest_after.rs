@@ -1,0 +1,101 @@
+//! The record a push leaves: the manifest that is true of the bucket once
+//! each step of a plan has landed, failed, or may have landed.
+
+use crate::plan::steps::{Change, Kept, Plan};
+use crate::record::manifest::{Entry, Manifest};
+
+/// What a step did to the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Applied; the object's new ETag, if it has one.
+    Applied(Option<String>),
+    /// Not applied: the bucket is as before for this key.
+    Untouched,
+    /// Unknown (in flight when the push stopped, or failed in a way that
+    /// may have landed): recorded as pending, never as content.
+    Unknown,
+}
+
+/// The manifest that is true of the bucket when each step of `plan` has
+/// landed as `landed` says.
+pub fn manifest_after(
+    prefix: &str,
+    base: Option<&Manifest>,
+    plan: &Plan,
+    landed: &[Effect],
+) -> Manifest {
+    let mut out = Manifest::new(prefix);
+    if let Some(base) = base {
+        out.entries.clone_from(&base.entries);
+        out.pending.clone_from(&base.pending);
+    }
+    for key in &plan.vanished {
+        out.entries.remove(key);
+        out.pending.remove(key);
+    }
+    for (step, landed) in plan.steps.iter().zip(landed) {
+        let key = &step.key;
+        match (&step.change, landed) {
+            (Change::Unchanged(kept), _) => {
+                match kept {
+                    // Unchanged from its manifest entry: keep it (learning
+                    // its ETag from a listing if it had none). An entry
+                    // missing here is not possible (the step was planned
+                    // from it); leaving the key out would only cost a
+                    // re-upload.
+                    Kept::Recorded { etag, .. } => {
+                        if let Some(entry) = out.entries.get_mut(key)
+                            && entry.etag.is_none()
+                        {
+                            entry.etag.clone_from(etag);
+                        }
+                    }
+                    // Proved unchanged by a listing: record it.
+                    Kept::Listed { local, etag } => {
+                        out.entries.insert(
+                            key.clone(),
+                            Entry {
+                                etag: Some(etag.clone()),
+                                ..Entry::clone(local)
+                            },
+                        );
+                    }
+                }
+                out.pending.remove(key);
+            }
+            (_, Effect::Unknown) => {
+                out.entries.remove(key);
+                out.pending.insert(key.clone());
+            }
+            (Change::Delete { .. }, Effect::Applied(_)) => {
+                out.entries.remove(key);
+                out.pending.remove(key);
+            }
+            (Change::Delete { .. }, Effect::Untouched) => {}
+            (
+                Change::New { local }
+                | Change::Changed { local, .. }
+                | Change::Headers { local, .. },
+                Effect::Applied(etag),
+            ) => {
+                out.entries.insert(
+                    key.clone(),
+                    Entry {
+                        etag: etag.clone(),
+                        ..Entry::clone(local)
+                    },
+                );
+                out.pending.remove(key);
+            }
+            (change, Effect::Untouched) => match change.recorded() {
+                Some(r) => {
+                    out.entries.insert(key.clone(), r.clone());
+                }
+                None => {
+                    out.entries.remove(key);
+                }
+            },
+        }
+    }
+    out
+}
