@@ -31,9 +31,26 @@ for _ in $(seq 1 300); do
 done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "moto_server did not start on port $port" >&2; cat "$log" >&2; exit 1; }
 
+# The habits, enforced (the full run only): formatting first, it costs
+# nothing; lints and the docs' test citations after the tests.
+if [ "$#" -eq 0 ]; then
+  echo "test.sh: cargo fmt --check" >&2
+  cargo fmt --check
+fi
+
 export S3SYNC_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "test.sh: moto_server on $S3SYNC_TEST_ENDPOINT" >&2
 cargo test --locked "$@"
+
+if [ "$#" -eq 0 ]; then
+  echo "test.sh: cargo clippy --all-targets --locked -- -D warnings" >&2
+  cargo clippy --all-targets --locked -- -D warnings
+  # Every test docs/ and the README cite must exist under that name.
+  list=$(mktemp)
+  cargo test --locked -q -- --list >"$list" 2>/dev/null
+  python3 scripts/check-docs.py "$list" docs/reliability.md docs/decisions.md docs/architecture.md README.md
+  rm -f "$list"
+fi
 
 # Licences, banned crates (rusoto, OpenSSL) and sources: cargo-deny from
 # crates.io. (Its advisories check needs the internet: see docs/reliability.md.)
