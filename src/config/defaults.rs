@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-pub const MIB: u64 = 1024 * 1024;
+pub(super) const MIB: u64 = 1024 * 1024;
 
 /// The Cache-Control of files a build manifest names as fingerprinted.
 pub const CACHE_CONTROL_IMMUTABLE: &str = "public, max-age=31536000, immutable";

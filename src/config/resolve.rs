@@ -22,7 +22,7 @@ use super::file::{FileConfig, LoadedFile, StorageSection};
 use super::settings::{GlobSpec, Overrides, Settings};
 
 /// Environment lookups, injected so resolution is a pure function in tests.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Settings {
     /// Layer flags, environment and file into one value, or list every

@@ -30,7 +30,7 @@ impl Destination {
 /// A parsed target URL: the destination and, for `s3://`, the prefix the
 /// URL names (`None` when the URL has no path, so `location` applies).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetUrl {
+pub(super) struct TargetUrl {
     pub destination: Destination,
     pub prefix: Option<String>,
 }
@@ -46,7 +46,7 @@ impl Serialize for Destination {
 /// Parse `s3://bucket[/prefix]` or `file://DIR`; a relative `DIR` is taken
 /// relative to `base` (the config file's folder, or the working directory
 /// for flags and environment).
-pub fn parse_target(url: &str, base: &Path) -> Result<TargetUrl, String> {
+pub(super) fn parse_target(url: &str, base: &Path) -> Result<TargetUrl, String> {
     if let Some(rest) = url.strip_prefix("s3://") {
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {

@@ -2,7 +2,7 @@
 //! value and says what would be valid.
 
 /// The canned ACLs S3 accepts, plus `none` (send no ACL header).
-pub const CANNED_ACLS: &[&str] = &[
+pub(super) const CANNED_ACLS: &[&str] = &[
     "private",
     "public-read",
     "public-read-write",
@@ -13,7 +13,7 @@ pub const CANNED_ACLS: &[&str] = &[
     "none",
 ];
 
-pub fn acl(value: &str) -> Result<(), String> {
+pub(super) fn acl(value: &str) -> Result<(), String> {
     if CANNED_ACLS.contains(&value) {
         Ok(())
     } else {
@@ -26,7 +26,7 @@ pub fn acl(value: &str) -> Result<(), String> {
 
 /// S3 bucket naming rules (the general-purpose bucket subset every
 /// S3-compatible store accepts).
-pub fn bucket_name(name: &str) -> Result<(), String> {
+pub(super) fn bucket_name(name: &str) -> Result<(), String> {
     let bad = |why: &str| {
         Err(format!(
             "invalid bucket name '{name}': {why} (3-63 characters: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)"
@@ -53,7 +53,7 @@ pub fn bucket_name(name: &str) -> Result<(), String> {
 
 /// A value sent as an HTTP header: no control characters (CR/LF would let a
 /// config smuggle extra headers), printable ASCII only.
-pub fn header_value(what: &str, value: &str) -> Result<(), String> {
+pub(super) fn header_value(what: &str, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| !(' '..='~').contains(c)) {
         return Err(format!(
             "{what} '{}' contains the character {c:?}, which cannot go in an HTTP header: use printable ASCII only",
@@ -64,7 +64,7 @@ pub fn header_value(what: &str, value: &str) -> Result<(), String> {
 }
 
 /// User metadata keys become `x-amz-meta-KEY` headers.
-pub fn metadata_key(what: &str, key: &str) -> Result<(), String> {
+pub(super) fn metadata_key(what: &str, key: &str) -> Result<(), String> {
     if key.is_empty()
         || !key
             .bytes()
@@ -80,7 +80,7 @@ pub fn metadata_key(what: &str, key: &str) -> Result<(), String> {
 
 /// A key prefix: `/`-separated, no empty, `.` or `..` segments, so keys
 /// can never escape it.
-pub fn location(value: &str) -> Result<String, String> {
+pub(super) fn location(value: &str) -> Result<String, String> {
     let trimmed = value.trim_matches('/');
     if trimmed.is_empty() {
         return Ok(String::new());

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::proxy::{Proxy, Seen, reject_acls_on, s3_error};
 use crate::support::{S3, Sandbox, summary, with_storage};
 
-pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
+pub(crate) async fn http_get(url: &str) -> (u16, Vec<u8>) {
     let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let response = client
         .get(url.parse().unwrap())

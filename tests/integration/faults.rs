@@ -9,11 +9,11 @@ use std::time::Duration;
 use crate::proxy::{Fault, Faults, Proxy, Seen};
 use crate::support::{S3, Sandbox, summary};
 
-pub const MANIFEST: &str = "static/.s3sync-manifest.json";
-pub const INTENT: &str = "static/.s3sync-manifest.json.intent";
+pub(crate) const MANIFEST: &str = "static/.s3sync-manifest.json";
+pub(crate) const INTENT: &str = "static/.s3sync-manifest.json.intent";
 
 /// A tree of `n` small files of mixed types (text ones get gzipped).
-pub fn tree(sb: &Sandbox, n: usize, salt: &str) {
+pub(crate) fn tree(sb: &Sandbox, n: usize, salt: &str) {
     for i in 0..n {
         let (dir, ext) = match i % 4 {
             0 => ("css", "css"),
@@ -27,7 +27,7 @@ pub fn tree(sb: &Sandbox, n: usize, salt: &str) {
 }
 
 /// Faults at config that retries quickly (short stall timeout, more attempts).
-pub fn config(s3: &S3, endpoint: &str, attempts: u32) -> String {
+pub(crate) fn config(s3: &S3, endpoint: &str, attempts: u32) -> String {
     s3.config(
         endpoint,
         &format!("[sync]\nattempts = {attempts}\nstall_timeout = 0.5\ntimeout = 60\n"),
@@ -36,7 +36,7 @@ pub fn config(s3: &S3, endpoint: &str, attempts: u32) -> String {
 
 /// Read the whole bucket back and compare it with the tree, byte for byte;
 /// check the manifest records exactly the objects, with their ETags.
-pub async fn assert_bucket_matches(s3: &S3, sb: &Sandbox) -> u64 {
+pub(crate) async fn assert_bucket_matches(s3: &S3, sb: &Sandbox) -> u64 {
     let mut expected = BTreeMap::new();
     for entry in walkdir::WalkDir::new(sb.path("site")) {
         let entry = entry.unwrap();
@@ -77,7 +77,7 @@ pub async fn assert_bucket_matches(s3: &S3, sb: &Sandbox) -> u64 {
 }
 
 /// Every key in the bucket (all pages).
-pub async fn all_keys(s3: &S3) -> Vec<String> {
+pub(crate) async fn all_keys(s3: &S3) -> Vec<String> {
     let mut keys = Vec::new();
     let mut pages = s3
         .client
@@ -102,7 +102,7 @@ pub async fn all_keys(s3: &S3) -> Vec<String> {
 /// is the manifest with the keys of an intent it has not settled (its ETag is
 /// not the manifest's `settled`: a push that stopped early) taken out of its
 /// entries.
-pub async fn assert_manifest_true(s3: &S3) {
+pub(crate) async fn assert_manifest_true(s3: &S3) {
     let keys = all_keys(s3).await;
     if !keys.contains(&MANIFEST.to_string()) {
         return;

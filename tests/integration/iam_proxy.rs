@@ -31,11 +31,11 @@ use serde_json::Value;
 use crate::proxy::{Proxy, Seen, s3_error};
 
 /// The account of the single test identity, which owns the bucket.
-pub const ACCOUNT: &str = "123456789012";
+pub(crate) const ACCOUNT: &str = "123456789012";
 
 /// One authorisation question: may the requester do `action` on `resource`?
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ask {
+pub(crate) struct Ask {
     pub action: String,
     pub resource: String,
     pub prefix: Option<String>,
@@ -51,12 +51,12 @@ fn ask(action: &str, resource: String, prefix: Option<String>) -> Ask {
 
 /// The request's context beyond the action: who signed it and its headers.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub(crate) struct Context {
     pub signed: bool,
     pub referer: Option<String>,
 }
 
-pub struct Iam {
+pub(crate) struct Iam {
     identity: Vec<Value>,
     bucket_policy: Option<Value>,
     denied: AtomicU64,
@@ -64,7 +64,7 @@ pub struct Iam {
 }
 
 impl Iam {
-    pub fn new(identity: Vec<Value>, bucket_policy: Option<Value>) -> Arc<Self> {
+    pub(crate) fn new(identity: Vec<Value>, bucket_policy: Option<Value>) -> Arc<Self> {
         Arc::new(Self {
             identity,
             bucket_policy,
@@ -74,17 +74,17 @@ impl Iam {
     }
 
     /// Denied requests so far (each with what was asked), and forget them.
-    pub fn take_denied(&self) -> Vec<String> {
+    pub(crate) fn take_denied(&self) -> Vec<String> {
         self.denied.store(0, Ordering::Relaxed);
         std::mem::take(&mut *self.log.lock().unwrap())
     }
 
-    pub fn denied(&self) -> u64 {
+    pub(crate) fn denied(&self) -> u64 {
         self.denied.load(Ordering::Relaxed)
     }
 
     /// Whether every question is allowed.
-    pub fn allows(&self, asks: &[Ask], cx: &Context) -> bool {
+    pub(crate) fn allows(&self, asks: &[Ask], cx: &Context) -> bool {
         asks.iter().all(|a| self.decide(a, cx))
     }
 
@@ -118,7 +118,7 @@ impl Iam {
     }
 
     /// Evaluate every request the proxy sees; forward the allowed ones.
-    pub fn install(self: &Arc<Self>, proxy: &Proxy) {
+    pub(crate) fn install(self: &Arc<Self>, proxy: &Proxy) {
         let iam = self.clone();
         proxy.set_rule(Arc::new(move |seen: &Seen| {
             let asks = asks(seen);
@@ -254,7 +254,7 @@ fn literal(value: &str) -> Option<String> {
 
 /// IAM's `StringLike` / ARN match: `*` any run (`/` included), `?` one
 /// character, variables resolved.
-pub fn like(pattern: &str, text: &str) -> bool {
+pub(crate) fn like(pattern: &str, text: &str) -> bool {
     let Some(p) = tokens(pattern) else {
         return false;
     };
@@ -331,7 +331,7 @@ fn xml_unescape(s: &str) -> String {
 }
 
 /// The questions AWS asks for one request.
-pub fn asks(seen: &Seen) -> Vec<Ask> {
+pub(crate) fn asks(seen: &Seen) -> Vec<Ask> {
     let q = query(&seen.query);
     let has = |name: &str| q.iter().any(|(k, _)| k == name);
     let acl = seen.header("x-amz-acl").is_some();

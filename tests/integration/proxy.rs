@@ -23,7 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 /// One request as the proxy saw it.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub method: String,
     pub path: String,
     /// The query string, without `?` (empty when there is none).
@@ -34,7 +34,7 @@ pub struct Seen {
 }
 
 impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -43,15 +43,15 @@ impl Seen {
 }
 
 /// Decides whether to answer a request itself: `Some((status, body))`.
-pub type Rule = Arc<dyn Fn(&Seen) -> Option<(u16, String)> + Send + Sync>;
+pub(crate) type Rule = Arc<dyn Fn(&Seen) -> Option<(u16, String)> + Send + Sync>;
 
 /// Decides whether to replace the server's answer (its status is given):
 /// `Some((status, body))`.
-pub type Rewrite = Arc<dyn Fn(&Seen, u16) -> Option<(u16, String)> + Send + Sync>;
+pub(crate) type Rewrite = Arc<dyn Fn(&Seen, u16) -> Option<(u16, String)> + Send + Sync>;
 
 /// A fault the proxy can inject.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// 503 SlowDown (throttling).
     SlowDown,
     /// 500 InternalError.
@@ -66,7 +66,7 @@ pub enum Fault {
 /// Which requests get a fault: `percent` of those `applies` selects, chosen
 /// by a seeded hash of the request's number, so a run is repeatable.
 #[derive(Clone)]
-pub struct Faults {
+pub(crate) struct Faults {
     pub percent: u64,
     pub kinds: Vec<Fault>,
     pub seed: u64,
@@ -76,7 +76,7 @@ pub struct Faults {
 type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Selects requests to hold at the gate.
-pub type Hold = Arc<dyn Fn(&Seen) -> bool + Send + Sync>;
+pub(crate) type Hold = Arc<dyn Fn(&Seen) -> bool + Send + Sync>;
 
 struct State {
     /// Sleep this long before forwarding each request.
@@ -93,7 +93,7 @@ struct State {
     injected: AtomicU64,
 }
 
-pub struct Proxy {
+pub(crate) struct Proxy {
     pub endpoint: String,
     state: Arc<State>,
 }
@@ -101,7 +101,7 @@ pub struct Proxy {
 impl Proxy {
     /// Start a proxy to `upstream` (http://host:port) on a free loopback
     /// port, on its own thread and runtime.
-    pub fn start(upstream: &str) -> Self {
+    pub(crate) fn start(upstream: &str) -> Self {
         let upstream = upstream.trim_end_matches('/').to_string();
         let state = Arc::new(State {
             delay: Mutex::new(None),
@@ -132,44 +132,44 @@ impl Proxy {
         }
     }
 
-    pub fn set_rule(&self, rule: Rule) {
+    pub(crate) fn set_rule(&self, rule: Rule) {
         *self.state.rule.lock().unwrap() = Some(rule);
     }
 
-    pub fn set_rewrite(&self, rewrite: Rewrite) {
+    pub(crate) fn set_rewrite(&self, rewrite: Rewrite) {
         *self.state.rewrite.lock().unwrap() = Some(rewrite);
     }
 
-    pub fn set_delay(&self, delay: Option<Duration>) {
+    pub(crate) fn set_delay(&self, delay: Option<Duration>) {
         *self.state.delay.lock().unwrap() = delay;
     }
 
     /// Hold the requests `hold` selects until [`Proxy::release`].
-    pub fn hold(&self, hold: Hold) {
+    pub(crate) fn hold(&self, hold: Hold) {
         *self.state.hold.lock().unwrap() = Some(hold);
     }
 
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.state.gate.send_replace(true);
     }
 
-    pub fn set_faults(&self, faults: Option<Faults>) {
+    pub(crate) fn set_faults(&self, faults: Option<Faults>) {
         *self.state.faults.lock().unwrap() = faults;
     }
 
     /// How many faults were injected so far.
-    pub fn injected(&self) -> u64 {
+    pub(crate) fn injected(&self) -> u64 {
         self.state.injected.load(Ordering::Relaxed)
     }
 
     /// Requests seen so far; forget them.
-    pub fn take(&self) -> Vec<Seen> {
+    pub(crate) fn take(&self) -> Vec<Seen> {
         std::mem::take(&mut *self.state.seen.lock().unwrap())
     }
 
     /// Wait (on a condition, bounded) until `enough` holds for the requests
     /// seen so far.
-    pub fn wait_for(&self, enough: impl Fn(&[Seen]) -> bool, limit: Duration) -> bool {
+    pub(crate) fn wait_for(&self, enough: impl Fn(&[Seen]) -> bool, limit: Duration) -> bool {
         let seen = self.state.seen.lock().unwrap();
         let (_seen, result) = self
             .state
@@ -359,7 +359,7 @@ async fn handle(
 }
 
 /// An S3 error document as AWS sends it.
-pub fn s3_error(status: u16, code: &str, message: &str) -> (u16, String) {
+pub(crate) fn s3_error(status: u16, code: &str, message: &str) -> (u16, String) {
     (
         status,
         format!(
@@ -370,7 +370,7 @@ pub fn s3_error(status: u16, code: &str, message: &str) -> (u16, String) {
 
 /// AWS's answer to a request carrying an ACL on a bucket whose Object
 /// Ownership is "Bucket owner enforced".
-pub fn acl_not_supported() -> (u16, String) {
+pub(crate) fn acl_not_supported() -> (u16, String) {
     s3_error(
         400,
         "AccessControlListNotSupported",
@@ -379,7 +379,7 @@ pub fn acl_not_supported() -> (u16, String) {
 }
 
 /// A rule rejecting PUTs that carry `x-amz-acl` to keys containing `needle`.
-pub fn reject_acls_on(needle: &'static str) -> Rule {
+pub(crate) fn reject_acls_on(needle: &'static str) -> Rule {
     Arc::new(move |seen: &Seen| {
         (seen.method == "PUT" && seen.header("x-amz-acl").is_some() && seen.path.contains(needle))
             .then(acl_not_supported)

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
-pub const ACCESS_KEY: &str = "AKIATESTS3SYNC000001";
+pub(crate) const ACCESS_KEY: &str = "AKIATESTS3SYNC000001";
 /// Must never appear in any output.
-pub const SECRET_KEY: &str = "s3sync-test-secret-never-print-me";
+pub(crate) const SECRET_KEY: &str = "s3sync-test-secret-never-print-me";
 
 /// The output of one run of the binary.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -23,7 +23,7 @@ pub struct Run {
 
 impl Run {
     #[track_caller]
-    pub fn expect(&self, code: i32) -> &Self {
+    pub(crate) fn expect(&self, code: i32) -> &Self {
         assert_eq!(
             self.code, code,
             "exit code {} (wanted {code})\n--- stdout\n{}\n--- stderr\n{}",
@@ -36,70 +36,70 @@ impl Run {
         self
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     /// stdout and stderr together, for message checks.
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
 
-pub fn summary(run: &Run, field: &str) -> u64 {
+pub(crate) fn summary(run: &Run, field: &str) -> u64 {
     run.json()["summary"][field]
         .as_u64()
         .unwrap_or_else(|| panic!("no summary.{field} in {}", run.stdout))
 }
 
 /// A temporary folder with a source tree under `site/` and a config file.
-pub struct Sandbox {
+pub(crate) struct Sandbox {
     pub dir: tempfile::TempDir,
 }
 
 impl Sandbox {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
     /// A sandbox whose `site/` is a copy of the repository's `assets-example/`.
-    pub fn with_assets() -> Self {
+    pub(crate) fn with_assets() -> Self {
         let sb = Self::new();
         copy_tree(&repo_root().join("assets-example"), &sb.path("site"));
         sb
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
-    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
+    pub(crate) fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) {
         let p = self.path(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
 
-    pub fn read(&self, rel: &str) -> Vec<u8> {
+    pub(crate) fn read(&self, rel: &str) -> Vec<u8> {
         std::fs::read(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
     }
 
-    pub fn remove(&self, rel: &str) {
+    pub(crate) fn remove(&self, rel: &str) {
         std::fs::remove_file(self.path(rel)).unwrap();
     }
 
-    pub fn config(&self, text: &str) {
+    pub(crate) fn config(&self, text: &str) {
         self.write("s3sync.toml", text);
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
     }
 
     /// Start the real binary in the background (for kill and Ctrl-C tests).
-    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+    pub(crate) fn spawn(&self, args: &[&str]) -> std::process::Child {
         self.command(args, &[])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -109,7 +109,7 @@ impl Sandbox {
 
     /// Run the real binary in the sandbox with a clean environment: only
     /// the test credentials and what `env` adds.
-    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out = self.command(args, env).output().expect("run s3sync");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -120,7 +120,7 @@ impl Sandbox {
 
     /// Run the real binary without the given variables of the clean
     /// environment (e.g. no credentials at all).
-    pub fn run_without(&self, args: &[&str], removed: &[&str]) -> Run {
+    pub(crate) fn run_without(&self, args: &[&str], removed: &[&str]) -> Run {
         let mut command = self.command(args, &[]);
         for name in removed {
             command.env_remove(name);
@@ -155,11 +155,11 @@ impl Sandbox {
     }
 }
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let dest = to.join(entry.path().strip_prefix(from).unwrap());
@@ -171,7 +171,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
         .read_to_end(&mut out)
@@ -181,7 +181,7 @@ pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
 
 /// The S3 test server's endpoint, from scripts/test.sh. A missing server is
 /// a failure that says how to start one, never a silent skip.
-pub fn endpoint() -> String {
+pub(crate) fn endpoint() -> String {
     std::env::var("S3SYNC_TEST_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "S3SYNC_TEST_ENDPOINT is not set, so there is no S3 server to test against. \
@@ -193,7 +193,7 @@ pub fn endpoint() -> String {
 }
 
 /// A real S3 client against the test server, and a fresh bucket.
-pub struct S3 {
+pub(crate) struct S3 {
     pub client: Client,
     pub bucket: String,
     pub endpoint: String,
@@ -202,7 +202,7 @@ pub struct S3 {
 static BUCKETS: AtomicUsize = AtomicUsize::new(0);
 
 impl S3 {
-    pub async fn new(hint: &str) -> Self {
+    pub(crate) async fn new(hint: &str) -> Self {
         let endpoint = endpoint();
         let client = client(&endpoint);
         let n = BUCKETS.fetch_add(1, Ordering::Relaxed);
@@ -226,14 +226,14 @@ impl S3 {
     }
 
     /// A config for this bucket (path-style, the test endpoint) plus `extra`.
-    pub fn config(&self, endpoint: &str, extra: &str) -> String {
+    pub(crate) fn config(&self, endpoint: &str, extra: &str) -> String {
         format!(
             "source = \"site\"\n[storage]\nbucket_name = \"{}\"\nlocation = \"static\"\nendpoint_url = \"{endpoint}\"\naddressing_style = \"path\"\nregion_name = \"us-east-1\"\n{extra}",
             self.bucket,
         )
     }
 
-    pub async fn keys(&self) -> Vec<String> {
+    pub(crate) async fn keys(&self) -> Vec<String> {
         let out = self
             .client
             .list_objects_v2()
@@ -247,7 +247,7 @@ impl S3 {
             .collect()
     }
 
-    pub async fn get(&self, key: &str) -> Object {
+    pub(crate) async fn get(&self, key: &str) -> Object {
         let out = self
             .client
             .get_object()
@@ -273,7 +273,7 @@ impl S3 {
     }
 
     /// Whether the object's ACL grants READ to everyone (AllUsers).
-    pub async fn public_read(&self, key: &str) -> bool {
+    pub(crate) async fn public_read(&self, key: &str) -> bool {
         let acl = self
             .client
             .get_object_acl()
@@ -290,7 +290,7 @@ impl S3 {
         })
     }
 
-    pub async fn put(&self, key: &str, bytes: &[u8]) {
+    pub(crate) async fn put(&self, key: &str, bytes: &[u8]) {
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -303,11 +303,11 @@ impl S3 {
 }
 
 /// Add a line to the `[storage]` table of a config.
-pub fn with_storage(config: &str, line: &str) -> String {
+pub(crate) fn with_storage(config: &str, line: &str) -> String {
     config.replacen("[storage]\n", &format!("[storage]\n{line}\n"), 1)
 }
 
-pub struct Object {
+pub(crate) struct Object {
     pub bytes: Vec<u8>,
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
@@ -318,7 +318,7 @@ pub struct Object {
 
 impl Object {
     /// The bytes a browser would see (gunzipped when gzip-encoded).
-    pub fn decoded(&self) -> Vec<u8> {
+    pub(crate) fn decoded(&self) -> Vec<u8> {
         if self.content_encoding.as_deref() == Some("gzip") {
             gunzip(&self.bytes)
         } else {
@@ -327,7 +327,7 @@ impl Object {
     }
 }
 
-pub fn client(endpoint: &str) -> Client {
+pub(crate) fn client(endpoint: &str) -> Client {
     let config = aws_sdk_s3::config::Builder::new()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

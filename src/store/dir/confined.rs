@@ -30,23 +30,23 @@ use md5::{Digest, Md5};
 use super::super::{ErrorKind, StoreError};
 
 /// Temporary files start with this; listings skip them.
-pub const TEMP_PREFIX: &str = ".s3sync-tmp-";
+pub(super) const TEMP_PREFIX: &str = ".s3sync-tmp-";
 
 /// The root of a `file://` target.
 #[derive(Debug, Clone)]
-pub struct Tree {
+pub(super) struct Tree {
     root: PathBuf,
 }
 
 /// A complete temporary file in an object's folder, not yet published.
 /// Removed when dropped unless [`Tree::publish`] renamed it.
-pub struct Staged {
+pub(super) struct Staged {
     folder: Dir,
     temp: String,
     published: bool,
 }
 
-pub fn io_error(what: &str, path: &Path, e: &io::Error) -> StoreError {
+pub(super) fn io_error(what: &str, path: &Path, e: &io::Error) -> StoreError {
     StoreError::new(
         ErrorKind::Other,
         format!("{what} {}: {e}", crate::escape::path(path)),
@@ -54,11 +54,11 @@ pub fn io_error(what: &str, path: &Path, e: &io::Error) -> StoreError {
 }
 
 impl Tree {
-    pub fn new(root: PathBuf) -> Self {
+    pub(super) fn new(root: PathBuf) -> Self {
         Self { root }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         &self.root
     }
 
@@ -118,7 +118,11 @@ impl Tree {
     /// through a link. Returns the handle of every folder on the way (the
     /// root first, the deepest last), or `None` when one is missing and
     /// `create` is off.
-    pub fn folders(&self, names: &[&str], create: bool) -> Result<Option<Vec<Dir>>, StoreError> {
+    pub(super) fn folders(
+        &self,
+        names: &[&str],
+        create: bool,
+    ) -> Result<Option<Vec<Dir>>, StoreError> {
         let Some(root) = self.open_root(create)? else {
             return Ok(None);
         };
@@ -170,7 +174,7 @@ impl Tree {
     }
 
     /// Open the regular file at `names` for reading; `None` when absent.
-    pub fn open(&self, names: &[&str]) -> Result<Option<std::fs::File>, StoreError> {
+    pub(super) fn open(&self, names: &[&str]) -> Result<Option<std::fs::File>, StoreError> {
         let Some((_, folders)) = names.split_last() else {
             return Ok(None);
         };
@@ -206,7 +210,11 @@ impl Tree {
 
     /// The MD5 (hex, S3's ETag for a single-part object) and size of the
     /// file at `names`, read in chunks of `buf`'s size; `None` when absent.
-    pub fn md5(&self, names: &[&str], buf: &mut [u8]) -> Result<Option<(String, u64)>, StoreError> {
+    pub(super) fn md5(
+        &self,
+        names: &[&str],
+        buf: &mut [u8],
+    ) -> Result<Option<(String, u64)>, StoreError> {
         let Some(mut file) = self.open(names)? else {
             return Ok(None);
         };
@@ -221,7 +229,11 @@ impl Tree {
 
     /// At most `limit` bytes of the file at `names` (`None` when absent, or
     /// when it is larger).
-    pub fn read_small(&self, names: &[&str], limit: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(super) fn read_small(
+        &self,
+        names: &[&str],
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(file) = self.open(names)? else {
             return Ok(None);
         };
@@ -236,7 +248,7 @@ impl Tree {
     /// needed, with the umask's modes), filled by `fill`. The file is
     /// created with mode 0666 less the umask, as any program's new file:
     /// 0644 under umask 022, readable by a web server.
-    pub fn stage(
+    pub(super) fn stage(
         &self,
         names: &[&str],
         fill: impl FnOnce(&mut File) -> io::Result<()>,
@@ -277,7 +289,7 @@ impl Tree {
 
     /// Rename a staged file to `names`, refusing to replace a link or a
     /// folder there.
-    pub fn publish(&self, mut staged: Staged, names: &[&str]) -> Result<(), StoreError> {
+    pub(super) fn publish(&self, mut staged: Staged, names: &[&str]) -> Result<(), StoreError> {
         let name = names.last().copied().unwrap_or_default();
         self.check_file(&staged.folder, names)?;
         staged
@@ -289,7 +301,7 @@ impl Tree {
     }
 
     /// Write `bytes` to `names` through a temporary file.
-    pub fn write(&self, names: &[&str], bytes: &[u8]) -> Result<(), StoreError> {
+    pub(super) fn write(&self, names: &[&str], bytes: &[u8]) -> Result<(), StoreError> {
         let staged = self.stage(names, |f| f.write_all(bytes))?;
         self.publish(staged, names)
     }
@@ -297,7 +309,7 @@ impl Tree {
     /// Remove the file at `names` (nothing when absent), refusing links;
     /// with `prune`, then remove the folders it leaves empty, up to the
     /// root.
-    pub fn remove(&self, names: &[&str], prune: bool) -> Result<(), StoreError> {
+    pub(super) fn remove(&self, names: &[&str], prune: bool) -> Result<(), StoreError> {
         let Some((_, folders)) = names.split_last() else {
             return Ok(());
         };
@@ -337,7 +349,7 @@ impl Tree {
     /// error; other non-files, non-UTF-8 names and temporary files are
     /// skipped. Each folder is reopened from the root when its turn comes,
     /// so only one path's worth of folders is open at a time.
-    pub fn files(&self, names: &[&str], skip: &str) -> Result<Vec<String>, StoreError> {
+    pub(super) fn files(&self, names: &[&str], skip: &str) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
         let mut pending: Vec<Vec<String>> = vec![names.iter().map(|s| (*s).to_string()).collect()];
         while let Some(at) = pending.pop() {
@@ -372,7 +384,7 @@ impl Tree {
 }
 
 /// Borrowed path segments.
-pub fn as_strs(names: &[String]) -> Vec<&str> {
+pub(super) fn as_strs(names: &[String]) -> Vec<&str> {
     names.iter().map(String::as_str).collect()
 }
 
