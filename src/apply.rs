@@ -68,7 +68,7 @@ impl Outcome {
 
     fn from_error(e: StoreError) -> Self {
         Self {
-            maybe_landed: e.retryable,
+            maybe_landed: e.may_have_landed,
             ..Self::failed(e.message)
         }
     }
