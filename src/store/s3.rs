@@ -92,6 +92,20 @@ impl S3Store {
         format!("s3://{}/{key}", self.bucket)
     }
 
+    /// An SDK error from a request for `action` on `resource`, in
+    /// s3sync's words (see `errors.rs`).
+    fn error<E>(
+        &self,
+        action: &str,
+        resource: &str,
+        err: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    ) -> StoreError
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        errors::from_sdk(&self.bucket, &self.endpoint, action, resource, err)
+    }
+
     /// A URL that lets anyone GET `key` until it expires.
     pub async fn presign_get(
         &self,

@@ -1,12 +1,11 @@
 //! What an S3 failure means, in s3sync's words: an SDK error becomes a
 //! [`StoreError`] whose message names the action, the resource and the
-//! fix (the SDK's full error chain is kept as the `-v` detail). Each
-//! message is written here once.
+//! fix (the SDK's full error chain is kept as the `-v` detail). Each S3
+//! message is written here once (those every store shares are in `store.rs`).
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use super::S3Store;
 use crate::store::{ErrorKind, StoreError, precondition_failed};
 
 /// The IAM actions named in more than one message.
@@ -14,96 +13,93 @@ pub(super) const LIST_BUCKET: &str = "s3:ListBucket";
 pub(super) const GET_OBJECT: &str = "s3:GetObject";
 pub(super) const HEAD_OBJECT: &str = "s3:GetObject (HeadObject)";
 
-impl S3Store {
-    /// Turn an SDK error into a message that names the action, the resource
-    /// and the fix.
-    pub(super) fn error<E>(
-        &self,
-        action: &str,
-        resource: &str,
-        err: &SdkError<E, HttpResponse>,
-    ) -> StoreError
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let code = err.code().unwrap_or_default();
-        let detail = err
-            .message()
-            .map_or_else(|| root_cause(err), str::to_string);
-        let bucket = &self.bucket;
-        let (kind, message) = match code {
-            "AccessControlListNotSupported" => (
-                ErrorKind::AclNotSupported,
-                format!(
-                    "bucket {bucket} does not allow ACLs (Object Ownership is \"Bucket owner enforced\"), so {action} with an ACL was refused. Fix: set `default_acl = \"none\"` in [storage] (and remove `acl` from [[rules]]), then make the objects public with a bucket policy (`s3sync policy --public` prints one)"
-                ),
+/// Turn an SDK error from a request to `bucket` at `endpoint` into a
+/// message that names the action, the resource and the fix.
+pub(super) fn from_sdk<E>(
+    bucket: &str,
+    endpoint: &str,
+    action: &str,
+    resource: &str,
+    err: &SdkError<E, HttpResponse>,
+) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = err.code().unwrap_or_default();
+    let detail = err
+        .message()
+        .map_or_else(|| root_cause(err), str::to_string);
+    let (kind, message) = match code {
+        "AccessControlListNotSupported" => (
+            ErrorKind::AclNotSupported,
+            format!(
+                "bucket {bucket} does not allow ACLs (Object Ownership is \"Bucket owner enforced\"), so {action} with an ACL was refused. Fix: set `default_acl = \"none\"` in [storage] (and remove `acl` from [[rules]]), then make the objects public with a bucket policy (`s3sync policy --public` prints one)"
             ),
-            "AccessDenied" | "AllAccessDisabled" => (
-                ErrorKind::AccessDenied,
-                access_denied(action, resource, &detail, resource),
+        ),
+        "AccessDenied" | "AllAccessDisabled" => (
+            ErrorKind::AccessDenied,
+            access_denied(action, resource, &detail, resource),
+        ),
+        "NoSuchBucket" => (ErrorKind::NoSuchBucket, no_such_bucket(bucket, endpoint)),
+        "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "InvalidToken"
+        | "TokenRefreshRequired"
+        | "ExpiredTokenException" => (
+            ErrorKind::Credentials,
+            format!(
+                "the credentials were rejected ({code}: {detail}). Fix: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or session_profile, or log in again (`aws sso login`)"
             ),
-            "NoSuchBucket" => (ErrorKind::NoSuchBucket, self.no_such_bucket()),
-            "InvalidAccessKeyId"
-            | "SignatureDoesNotMatch"
-            | "ExpiredToken"
-            | "InvalidToken"
-            | "TokenRefreshRequired"
-            | "ExpiredTokenException" => (
-                ErrorKind::Credentials,
-                format!(
-                    "the credentials were rejected ({code}: {detail}). Fix: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or session_profile, or log in again (`aws sso login`)"
-                ),
-            ),
-            "PermanentRedirect"
-            | "AuthorizationHeaderMalformed"
-            | "IllegalLocationConstraintException" => {
-                (ErrorKind::WrongRegion, self.wrong_region(Some(code)))
-            }
-            "PreconditionFailed" => {
-                let refused = precondition_failed(&format!("{action} on {resource}"));
-                (refused.kind, refused.message)
-            }
-            "BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" => (
-                ErrorKind::BadDigest,
-                format!(
-                    "{action} on {resource}: S3 rejected the checksum ({code}): the file changed while it was uploaded? rerun the push"
-                ),
-            ),
-            _ => classify_transport(action, resource, &self.endpoint, err, code, &detail),
-        };
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        // No answer, throttling or a server error: worth another attempt
-        // (the SDK has already made `retry.attempts` of them).
-        let transient =
-            matches!(kind, ErrorKind::Network) || status.is_some_and(|s| s == 429 || s >= 500);
-        StoreError {
-            transient,
-            // The same errors leave a write's outcome unknown: S3 may have
-            // applied a request it then failed to answer. (A 429 is counted
-            // too: claiming "may have landed" is the safe side.)
-            may_have_landed: transient,
-            kind,
-            message,
-            detail: Some(DisplayErrorContext(err).to_string()),
+        ),
+        "PermanentRedirect"
+        | "AuthorizationHeaderMalformed"
+        | "IllegalLocationConstraintException" => {
+            (ErrorKind::WrongRegion, wrong_region(bucket, Some(code)))
         }
+        "PreconditionFailed" => {
+            let refused = precondition_failed(&format!("{action} on {resource}"));
+            (refused.kind, refused.message)
+        }
+        "BadDigest" | "InvalidDigest" | "XAmzContentSHA256Mismatch" => (
+            ErrorKind::BadDigest,
+            format!(
+                "{action} on {resource}: S3 rejected the checksum ({code}): the file changed while it was uploaded? rerun the push"
+            ),
+        ),
+        _ => classify_transport(action, resource, endpoint, err, code, &detail),
+    };
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    // No answer, throttling or a server error: worth another attempt
+    // (the SDK has already made `retry.attempts` of them).
+    let transient =
+        matches!(kind, ErrorKind::Network) || status.is_some_and(|s| s == 429 || s >= 500);
+    StoreError {
+        transient,
+        // The same errors leave a write's outcome unknown: S3 may have
+        // applied a request it then failed to answer. (A 429 is counted
+        // too: claiming "may have landed" is the safe side.)
+        may_have_landed: transient,
+        kind,
+        message,
+        detail: Some(DisplayErrorContext(err).to_string()),
     }
+}
 
-    pub(super) fn no_such_bucket(&self) -> String {
-        format!(
-            "bucket {} does not exist at {}. Fix: create it, or correct bucket_name / endpoint_url / region_name",
-            self.bucket, self.endpoint
-        )
-    }
+/// `bucket` does not exist at `endpoint`.
+pub(super) fn no_such_bucket(bucket: &str, endpoint: &str) -> String {
+    format!(
+        "bucket {bucket} does not exist at {endpoint}. Fix: create it, or correct bucket_name / endpoint_url / region_name"
+    )
+}
 
-    /// The bucket answered from another region; `code` is S3's error code
-    /// when there was one.
-    pub(super) fn wrong_region(&self, code: Option<&str>) -> String {
-        format!(
-            "bucket {} is in another region than the one in use{}. Fix: set region_name (or AWS_REGION) to the bucket's region",
-            self.bucket,
-            code.map(|c| format!(" ({c})")).unwrap_or_default()
-        )
-    }
+/// `bucket` answered from another region; `code` is S3's error code when
+/// there was one.
+pub(super) fn wrong_region(bucket: &str, code: Option<&str>) -> String {
+    format!(
+        "bucket {bucket} is in another region than the one in use{}. Fix: set region_name (or AWS_REGION) to the bucket's region",
+        code.map(|c| format!(" ({c})")).unwrap_or_default()
+    )
 }
 
 /// A request a policy refused: `action` on `resource`, `why` (the server's

@@ -5,7 +5,7 @@
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
 use super::S3Store;
-use super::errors::{LIST_BUCKET, access_denied, denied_by_policy};
+use super::errors::{LIST_BUCKET, access_denied, denied_by_policy, no_such_bucket, wrong_region};
 use crate::store::{ErrorKind, StoreError};
 
 impl S3Store {
@@ -78,7 +78,7 @@ impl S3Store {
             {
                 Err(StoreError::new(
                     ErrorKind::NoSuchBucket,
-                    self.no_such_bucket(),
+                    no_such_bucket(&self.bucket, &self.endpoint),
                 ))
             }
             Err(e) if denied_by_policy(&e) => {
@@ -101,7 +101,7 @@ impl S3Store {
                 ))
             }
             Err(e) if status == Some(301) || e.code() == Some("PermanentRedirect") => Err(
-                StoreError::new(ErrorKind::WrongRegion, self.wrong_region(None)),
+                StoreError::new(ErrorKind::WrongRegion, wrong_region(&self.bucket, None)),
             ),
             Err(e) => Err(self.error(LIST_BUCKET, &self.listing(prefix), &e)),
         }
