@@ -1,13 +1,15 @@
-//! The narrow storage interface, in s3sync's own words. `s3.rs` (with its
-//! part `s3/prefix.rs`) is the only module that knows the AWS SDK; `dir.rs`
-//! is a real directory target; `memory.rs` serves tests and fault
-//! injection.
+//! The narrow storage interface, in s3sync's own words, and the errors
+//! every store shares. `s3.rs` (with its parts under `s3/`) is the only
+//! module that knows the AWS SDK; `dir.rs` is a real directory target;
+//! `memory.rs` (unit tests only) keeps objects in memory and injects
+//! faults.
 
 pub mod dir;
+#[cfg(test)]
 pub mod memory;
 pub mod s3;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -125,7 +127,12 @@ pub enum ErrorKind {
 pub struct StoreError {
     pub kind: ErrorKind,
     pub message: String,
-    pub retryable: bool,
+    /// Worth another attempt: no answer, throttling or a server error (the
+    /// S3 client has already retried it as configured).
+    pub transient: bool,
+    /// The request may have been applied although it failed (no answer,
+    /// or a server error after it was sent), so the outcome is unknown.
+    pub may_have_landed: bool,
     /// The underlying error in full (the SDK's error chain), shown only
     /// with `-v`: the message says what happened and the fix in plain words.
     pub detail: Option<String>,
@@ -136,7 +143,8 @@ impl StoreError {
         Self {
             kind,
             message: message.into(),
-            retryable: false,
+            transient: false,
+            may_have_landed: false,
             detail: None,
         }
     }
@@ -203,13 +211,6 @@ pub trait Store: Send + Sync {
     /// HeadBucket as an unscoped listing).
     async fn bucket_exists(&self, prefix: &str) -> Result<(), StoreError>;
 
-    /// A URL that lets anyone GET `key` until it expires.
-    async fn presign_get(
-        &self,
-        key: &str,
-        expires: std::time::Duration,
-    ) -> Result<String, StoreError>;
-
     /// The headers of one object (the ACL is not part of the answer);
     /// `None` when it does not exist, read as for [`Store::get`].
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError>;
@@ -223,27 +224,6 @@ pub type SharedStore = Arc<dyn Store>;
 /// The MD5 ETag of bytes, as S3 computes it for single-part uploads.
 pub fn md5_etag(md5: &[u8; 16]) -> String {
     hex::encode(md5)
-}
-
-/// The bytes of a body, read whole (small objects, and the stores that
-/// keep bytes in memory).
-pub async fn read_body(body: &Body) -> std::io::Result<bytes::Bytes> {
-    match body {
-        Body::Bytes(b) => Ok(b.clone()),
-        Body::File(path) => tokio::fs::read(path).await.map(bytes::Bytes::from),
-    }
-}
-
-/// Check received bytes against the digest the sender declared, as S3 does
-/// with `x-amz-checksum-sha256`.
-pub fn verify_sha256(key: &str, bytes: &[u8], expected: &[u8; 32]) -> Result<(), StoreError> {
-    use sha2::Digest;
-    let actual: [u8; 32] = sha2::Sha256::digest(bytes).into();
-    if &actual == expected {
-        Ok(())
-    } else {
-        Err(changed_in_flight(key))
-    }
 }
 
 /// The error for a record object too large to read.
@@ -264,5 +244,31 @@ pub fn changed_in_flight(key: &str) -> StoreError {
         format!(
             "{key}: the bytes received do not match their SHA-256 (the file changed while it was uploaded?); rerun the push"
         ),
+    )
+}
+
+/// The error for a file that cannot be read (a source file, a gzip spool,
+/// a file in a `file://` target).
+pub fn cannot_read(path: &Path, e: &dyn std::fmt::Display) -> StoreError {
+    StoreError::new(
+        ErrorKind::Other,
+        format!("cannot read {}: {e}", path.display()),
+    )
+}
+
+/// The error for a conditional write whose condition no longer holds.
+pub fn precondition_failed(key: &str) -> StoreError {
+    StoreError::new(
+        ErrorKind::PreconditionFailed,
+        format!("{key}: precondition failed (another push changed it)"),
+    )
+}
+
+/// The error for a header update of an object that changed since the plan
+/// read its ETag.
+pub fn changed_since_planned(key: &str) -> StoreError {
+    StoreError::new(
+        ErrorKind::PreconditionFailed,
+        format!("{key}: the object changed since it was planned"),
     )
 }

@@ -57,7 +57,7 @@ impl Outcome {
 
     pub(super) fn from_error(e: StoreError) -> Self {
         Self {
-            maybe_landed: e.retryable,
+            maybe_landed: e.may_have_landed,
             ..Self::failed(e.message)
         }
     }

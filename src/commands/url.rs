@@ -3,7 +3,7 @@
 use super::{Exit, load_settings, s3_bucket, tree_overrides};
 use crate::cli::{GlobalArgs, UrlArgs};
 use crate::config;
-use crate::pipeline;
+use crate::store::s3::S3Store;
 use crate::ui::Ui;
 
 /// `url`: the public URL, or a presigned one when asked, when
@@ -27,7 +27,7 @@ pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Re
         on_s3 && !crate::local::rules::meant_public(acl.as_deref(), &settings.objects.acl);
     let asked = args.presign || args.expires.is_some() || settings.public.querystring_auth;
     let url = if asked || private {
-        s3_bucket(&settings, "url --presign")?;
+        let bucket = s3_bucket(&settings, "url --presign")?;
         let seconds = args.expires.unwrap_or(settings.public.querystring_expire);
         if seconds == 0 || seconds > crate::urls::MAX_PRESIGN_SECONDS {
             anyhow::bail!(
@@ -41,8 +41,8 @@ pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Re
                 acl.as_deref().map_or_else(|| "none sent".to_string(), |a| format!("\"{a}\""))
             ));
         }
-        let store = pipeline::open_store(&settings).await?;
-        store
+        S3Store::connect(&bucket, &settings.s3)
+            .await?
             .presign_get(&key, std::time::Duration::from_secs(seconds))
             .await?
     } else {

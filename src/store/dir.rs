@@ -5,7 +5,7 @@
 //! object; published files get the umask's mode (0644 under 022).
 //!
 //! Nothing outside `DIR` is ever touched: every path below it is opened one
-//! folder at a time without following links ([`confined`]), and a link in
+//! folder at a time without following links (`confined.rs`), and a link in
 //! the target is an error that names it. ETags are computed from the bytes
 //! (MD5, streamed), never taken from the sidecar, so `--verify` finds an
 //! object edited in place.
@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::{
-    Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
+    Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, cannot_read,
+    changed_in_flight, changed_since_planned, md5_etag, precondition_failed,
 };
 use crate::record::manifest::Headers;
-use confined::{Tree, as_strs, io_error};
+use confined::{Tree, as_strs};
 
 pub const META_DIR: &str = ".s3sync-meta";
 
@@ -173,14 +174,14 @@ impl Store for DirStore {
             (&mut file)
                 .take(crate::record::manifest::MAX_RECORD_BYTES + 1)
                 .read_to_end(&mut bytes)
-                .map_err(|e| io_error("cannot read", &path, &e))?;
+                .map_err(|e| cannot_read(&path, &e))?;
             if bytes.len() as u64 > crate::record::manifest::MAX_RECORD_BYTES {
                 return Err(super::record_too_large(&format!(
                     "file://{}",
                     path.display()
                 )));
             }
-            let etag = hex::encode(Md5::digest(&bytes));
+            let etag = md5_etag(&Md5::digest(&bytes).into());
             Ok(Some(Fetched { bytes, etag }))
         })
         .await
@@ -218,7 +219,7 @@ impl Store for DirStore {
         if digests.sha256 != upload.sha256 {
             return Err(changed_in_flight(&upload.key));
         }
-        let etag = hex::encode(digests.md5);
+        let etag = md5_etag(&digests.md5);
         let size = digests.size;
         let _guard = match condition {
             Condition::Always => None,
@@ -229,13 +230,7 @@ impl Store for DirStore {
             _ => self.current(&upload.key).await?.map(|(etag, _)| etag),
         };
         if !condition.holds(current.as_deref()) {
-            return Err(StoreError::new(
-                ErrorKind::PreconditionFailed,
-                format!(
-                    "{}: precondition failed (another push changed it)",
-                    upload.key
-                ),
-            ));
+            return Err(precondition_failed(&upload.key));
         }
         let tree = self.tree.clone();
         let key = upload.key.clone();
@@ -265,10 +260,7 @@ impl Store for DirStore {
             ));
         };
         if etag.is_some_and(|e| e != current) {
-            return Err(StoreError::new(
-                ErrorKind::PreconditionFailed,
-                format!("{key}: the object changed since it was planned"),
-            ));
+            return Err(changed_since_planned(key));
         }
         self.write_sidecar(
             key,
@@ -309,13 +301,6 @@ impl Store for DirStore {
                 ),
             )),
         }
-    }
-
-    async fn presign_get(&self, _: &str, _: std::time::Duration) -> Result<String, StoreError> {
-        Err(StoreError::new(
-            ErrorKind::Other,
-            "presigned URLs need an s3:// target; a file:// target has no server to sign for",
-        ))
     }
 
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {

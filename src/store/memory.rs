@@ -1,4 +1,5 @@
-//! An in-memory store for tests, with fault injection.
+//! An in-memory store for unit tests, with fault injection and a log of
+//! every operation. Compiled only for tests.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -7,7 +8,8 @@ use async_trait::async_trait;
 use md5::{Digest, Md5};
 
 use super::{
-    Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, read_body, verify_sha256,
+    Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
+    changed_since_planned, md5_etag, precondition_failed,
 };
 use crate::record::manifest::Headers;
 
@@ -98,12 +100,9 @@ impl Store for MemoryStore {
         let mut objects = self.objects.lock().unwrap();
         let current = objects.get(&upload.key).map(|o| o.etag.as_str());
         if !condition.holds(current) {
-            return Err(StoreError::new(
-                ErrorKind::PreconditionFailed,
-                format!("{}: precondition failed", upload.key),
-            ));
+            return Err(precondition_failed(&upload.key));
         }
-        let etag = hex::encode(Md5::digest(&bytes));
+        let etag = md5_etag(&Md5::digest(&bytes).into());
         objects.insert(
             upload.key,
             MemObject {
@@ -130,10 +129,7 @@ impl Store for MemoryStore {
             ));
         };
         if etag.is_some_and(|e| e != object.etag) {
-            return Err(StoreError::new(
-                ErrorKind::PreconditionFailed,
-                format!("{key}: changed since it was planned"),
-            ));
+            return Err(changed_since_planned(key));
         }
         object.headers = headers.clone();
         Ok(object.etag.clone())
@@ -165,10 +161,6 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn presign_get(&self, key: &str, _: std::time::Duration) -> Result<String, StoreError> {
-        Ok(format!("memory://{key}"))
-    }
-
     async fn head(&self, key: &str) -> Result<Option<Headers>, StoreError> {
         self.note("head", key);
         Ok(self.object(key).map(|o| o.headers))
@@ -190,5 +182,25 @@ impl Store for MemoryStore {
                 Ok(())
             })
             .collect()
+    }
+}
+
+/// The bytes of a body, read whole.
+async fn read_body(body: &Body) -> std::io::Result<bytes::Bytes> {
+    match body {
+        Body::Bytes(b) => Ok(b.clone()),
+        Body::File(path) => tokio::fs::read(path).await.map(bytes::Bytes::from),
+    }
+}
+
+/// Check received bytes against the digest the sender declared, as S3 does
+/// with `x-amz-checksum-sha256`.
+fn verify_sha256(key: &str, bytes: &[u8], expected: &[u8; 32]) -> Result<(), StoreError> {
+    use sha2::Digest;
+    let actual: [u8; 32] = sha2::Sha256::digest(bytes).into();
+    if &actual == expected {
+        Ok(())
+    } else {
+        Err(changed_in_flight(key))
     }
 }

@@ -299,3 +299,25 @@ fn private_objects_get_a_private_cache_control() {
         explain.stdout
     );
 }
+
+#[test]
+fn presigning_a_file_target_is_refused_with_the_reason() {
+    // Only the S3 store can presign: the command refuses a folder target
+    // before connecting to anything.
+    let sb = Sandbox::with_assets();
+    sb.config(CONFIG);
+    for args in [
+        &["url", "robots.txt", "--presign"][..],
+        &["url", "robots.txt", "--expires", "60"],
+    ] {
+        let run = sb.run(args);
+        run.expect(2);
+        assert!(
+            run.stderr.contains(
+                "`s3sync url --presign` is for s3:// targets; this config targets a folder"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -27,7 +27,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::{Dir, File, OpenOptions};
 use md5::{Digest, Md5};
 
-use super::super::{ErrorKind, StoreError};
+use super::super::{ErrorKind, StoreError, cannot_read};
 
 /// Temporary files start with this; listings skip them.
 pub(super) const TEMP_PREFIX: &str = ".s3sync-tmp-";
@@ -169,7 +169,7 @@ impl Tree {
                 ),
             )),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(io_error("cannot read", &self.show(names), &e)),
+            Err(e) => Err(cannot_read(&self.show(names), &e)),
         }
     }
 
@@ -223,7 +223,7 @@ impl Tree {
             md5.update(chunk);
             Ok(())
         })
-        .map_err(|e| io_error("cannot read", &self.show(names), &e))?;
+        .map_err(|e| cannot_read(&self.show(names), &e))?;
         Ok(Some((hex::encode(md5.finalize()), size)))
     }
 
@@ -240,7 +240,7 @@ impl Tree {
         let mut bytes = Vec::new();
         file.take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|e| io_error("cannot read", &self.show(names), &e))?;
+            .map_err(|e| cannot_read(&self.show(names), &e))?;
         Ok((bytes.len() as u64 <= limit).then_some(bytes))
     }
 

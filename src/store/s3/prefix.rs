@@ -2,19 +2,19 @@
 //! the reachability probe (a listing scoped to the prefix, never
 //! HeadBucket) and how a 403 for a record is told from a missing key.
 
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::ProvideErrorMetadata;
 
 use super::S3Store;
+use super::errors::{LIST_BUCKET, access_denied, denied_by_policy, no_such_bucket, wrong_region};
 use crate::store::{ErrorKind, StoreError};
 
 impl S3Store {
     /// The bucket and the listing's scope, for messages about a listing.
     pub(super) fn listing(&self, prefix: &str) -> String {
         if prefix.is_empty() {
-            format!("arn:aws:s3:::{} (the whole bucket)", self.bucket)
+            format!("{} (the whole bucket)", self.bucket_arn())
         } else {
-            format!("arn:aws:s3:::{} with s3:prefix \"{prefix}\"", self.bucket)
+            format!("{} with s3:prefix \"{prefix}\"", self.bucket_arn())
         }
     }
 
@@ -49,7 +49,7 @@ impl S3Store {
             Ok(page) if !page.contents().iter().any(|o| o.key() == Some(key)) => Ok(()),
             Ok(_) => Err(denied),
             Err(e) if denied_by_policy(&e) => Err(denied),
-            Err(e) => Err(self.error("s3:ListBucket", &self.listing(key), &e)),
+            Err(e) => Err(self.error(LIST_BUCKET, &self.listing(key), &e)),
         }
     }
 
@@ -57,12 +57,11 @@ impl S3Store {
     /// authorises HeadBucket as s3:ListBucket with no `s3:prefix`, which the
     /// printed policy does not grant when there is a prefix.
     pub(super) async fn probe_prefix(&self, prefix: &str) -> Result<(), StoreError> {
-        let arn = format!("arn:aws:s3:::{}", self.bucket);
         let listed = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
-            .set_prefix((!prefix.is_empty()).then(|| prefix.to_string()))
+            .set_prefix(super::prefix_param(prefix))
             .max_keys(1)
             .send()
             .await;
@@ -79,42 +78,32 @@ impl S3Store {
             {
                 Err(StoreError::new(
                     ErrorKind::NoSuchBucket,
-                    self.no_such_bucket(),
+                    no_such_bucket(&self.bucket, &self.endpoint),
                 ))
             }
-            Err(e) if denied_by_policy(&e) => Err(StoreError::new(
-                ErrorKind::AccessDenied,
-                format!(
-                    "access denied: s3:ListBucket on {} (or the credentials are not valid). Fix: allow s3:ListBucket on {arn}{} (`s3sync policy` prints the policy s3sync needs)",
-                    self.listing(prefix),
-                    if prefix.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " with the condition StringLike s3:prefix \"{}*\"",
-                            crate::iam::pattern::escape(prefix)
-                        )
-                    }
-                ),
-            )),
-            Err(e) if status == Some(301) || e.code() == Some("PermanentRedirect") => {
-                Err(StoreError::new(
-                    ErrorKind::WrongRegion,
+            Err(e) if denied_by_policy(&e) => {
+                let condition = if prefix.is_empty() {
+                    String::new()
+                } else {
                     format!(
-                        "bucket {} is in another region than the one in use. Fix: set region_name (or AWS_REGION) to the bucket's region",
-                        self.bucket
+                        " with the condition StringLike s3:prefix \"{}*\"",
+                        crate::iam::pattern::escape(prefix)
+                    )
+                };
+                Err(StoreError::new(
+                    ErrorKind::AccessDenied,
+                    access_denied(
+                        LIST_BUCKET,
+                        &self.listing(prefix),
+                        "or the credentials are not valid",
+                        &format!("{}{condition}", self.bucket_arn()),
                     ),
                 ))
             }
-            Err(e) => Err(self.error("s3:ListBucket", &self.listing(prefix), &e)),
+            Err(e) if status == Some(301) || e.code() == Some("PermanentRedirect") => Err(
+                StoreError::new(ErrorKind::WrongRegion, wrong_region(&self.bucket, None)),
+            ),
+            Err(e) => Err(self.error(LIST_BUCKET, &self.listing(prefix), &e)),
         }
     }
-}
-
-/// A 403 that is a policy's answer (`AccessDenied`, or no code: a HEAD has
-/// no body), not rejected credentials.
-pub(super) fn denied_by_policy<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
-    err.raw_response()
-        .is_some_and(|r| r.status().as_u16() == 403)
-        && matches!(err.code(), None | Some("AccessDenied" | "Forbidden"))
 }
