@@ -3,11 +3,14 @@
 //! `PART_JOBS` at once, each streamed from its range of the file with its
 //! own checksum; a failed upload is aborted.
 
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::upload_part::UploadPartError;
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use tokio::task::JoinSet;
+use std::ops::ControlFlow;
 
 use super::{S3Store, unquote, with_headers};
 use crate::config::ChecksumMode;
@@ -106,55 +109,76 @@ impl S3Store {
         parts: Vec<PartDigest>,
     ) -> Result<Vec<CompletedPart>, StoreError> {
         let resource = self.object_arn(key);
-        let mut running = JoinSet::new();
-        let mut todo = parts.into_iter().zip(1..);
         let mut done = Vec::new();
-        loop {
-            while running.len() < PART_JOBS {
-                let Some((part, number)) = todo.next() else {
-                    break;
-                };
-                let body = ByteStream::read_from()
-                    .path(path)
-                    .offset(part.offset)
-                    .length(Length::Exact(part.len))
-                    .build()
-                    .await
-                    .map_err(|e| cannot_read(path, &e))?;
-                let mut req = self
-                    .client
-                    .upload_part()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .upload_id(upload_id)
-                    .part_number(number)
-                    .content_length(i64::try_from(part.len).unwrap_or(i64::MAX))
-                    .body(body);
-                let sha256 = B64.encode(part.sha256);
-                req = match part.md5 {
-                    Some(md5) => req.content_md5(B64.encode(md5)),
-                    None => req.checksum_sha256(&sha256),
-                };
-                let with_sha = part.md5.is_none();
-                running.spawn(async move {
-                    let out = req.send().await;
-                    (number, with_sha.then_some(sha256), out)
-                });
-            }
-            let Some(joined) = running.join_next().await else {
-                break;
-            };
-            let (number, sha256, out) = joined.expect("part task panicked");
-            let out = out.map_err(|e| self.error("s3:PutObject (UploadPart)", &resource, &e))?;
-            done.push(
-                CompletedPart::builder()
-                    .part_number(number)
-                    .set_e_tag(out.e_tag().map(str::to_string))
-                    .set_checksum_sha256(sha256)
-                    .build(),
-            );
+        let mut failed = None;
+        // Nothing is left unstarted unless a part failed (then `failed` says so).
+        let _unstarted = crate::pool::run_bounded(
+            parts.into_iter().zip(1..),
+            PART_JOBS,
+            || true,
+            |(part, number): (PartDigest, i32)| {
+                let client = self.client.clone();
+                let (bucket, key, upload_id) =
+                    (self.bucket.clone(), key.to_string(), upload_id.to_string());
+                let path = path.to_path_buf();
+                crate::pool::Job::Run(async move {
+                    // The part's bytes stream from its range of the file.
+                    let body = ByteStream::read_from()
+                        .path(&path)
+                        .offset(part.offset)
+                        .length(Length::Exact(part.len))
+                        .build()
+                        .await
+                        .map_err(|e| PartError::Read(cannot_read(&path, &e)))?;
+                    let sha256 = B64.encode(part.sha256);
+                    let req = client
+                        .upload_part()
+                        .bucket(bucket)
+                        .key(key)
+                        .upload_id(upload_id)
+                        .part_number(number)
+                        .content_length(i64::try_from(part.len).unwrap_or(i64::MAX))
+                        .body(body);
+                    let req = match part.md5 {
+                        Some(md5) => req.content_md5(B64.encode(md5)),
+                        None => req.checksum_sha256(&sha256),
+                    };
+                    let out = req.send().await.map_err(|e| PartError::Send(Box::new(e)))?;
+                    Ok(CompletedPart::builder()
+                        .part_number(number)
+                        .set_e_tag(out.e_tag().map(str::to_string))
+                        .set_checksum_sha256(part.md5.is_none().then_some(sha256))
+                        .build())
+                })
+            },
+            |result: Result<CompletedPart, PartError>| match result {
+                Ok(part) => {
+                    done.push(part);
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failed = Some(match e {
+                        PartError::Read(e) => e,
+                        PartError::Send(e) => {
+                            self.error("s3:PutObject (UploadPart)", &resource, &e)
+                        }
+                    });
+                    ControlFlow::Break(())
+                }
+            },
+        )
+        .await;
+        if let Some(e) = failed {
+            return Err(e);
         }
         done.sort_by_key(CompletedPart::part_number);
         Ok(done)
     }
+}
+
+/// Why one part did not go: its bytes could not be read, or the request
+/// failed (mapped to a `StoreError` once it is back, where the store is).
+enum PartError {
+    Read(StoreError),
+    Send(Box<SdkError<UploadPartError, HttpResponse>>),
 }
