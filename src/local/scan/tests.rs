@@ -1,3 +1,6 @@
+//! Tests of the walk: filters, hidden files, the symlink rule, special
+//! files, non-UTF-8 names.
+
 use super::*;
 use crate::config::{FollowSymlinks, GlobSpec};
 use std::fs;
