@@ -16,6 +16,8 @@ fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
             ..Headers::default()
         },
         etag: None,
+        fingerprint: false,
+        retired: None,
     }
 }
 
