@@ -193,9 +193,8 @@ pub struct SyncArgs {
 /// How long objects whose files left the source stay.
 #[derive(Debug, Args)]
 pub struct RetentionArgs {
-    /// With --delete, keep objects whose files left the source this long before deleting them
-    /// (units s, m, h, d; 0s deletes at once) [default: 7d for files a build manifest names as
-    /// hashed, 0s for the rest]
+    /// How long objects whose files left the source stay before they are deleted (units s, m, h,
+    /// d; 0s: at once) [default: 7d for files a build manifest names as hashed, 0s for the rest]
     #[arg(long, value_name = "DURATION")]
     pub keep_removed: Option<String>,
 }

@@ -331,4 +331,6 @@ pub fn plan(
 }
 
 #[cfg(test)]
+mod retention_tests;
+#[cfg(test)]
 mod tests;
