@@ -331,6 +331,4 @@ pub fn plan(
 }
 
 #[cfg(test)]
-mod retention_tests;
-#[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@
 
 mod retention;
 
-pub use retention::prune_text;
+pub use retention::{prune_plan_text, prune_text};
 
 use std::fmt::Write as _;
 

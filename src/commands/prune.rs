@@ -49,7 +49,7 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
         if args.json {
             ui.out_data(&report::json(plan, None, true, &planned.target))?;
         } else if !ui.quiet {
-            ui.out(&report::plan_text(plan, &planned.target, false))?;
+            ui.out(&report::prune_plan_text(plan, &planned.target))?;
         }
         return Ok(Exit::Success);
     }

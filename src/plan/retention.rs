@@ -84,17 +84,16 @@ pub(super) fn removed(
         at: options.now,
         delete_after: options.now.plus(grace),
     };
-    let why = match (options.keep_removed, entry.fingerprint) {
-        (Some(_), _) => "keep_removed",
-        (None, true) => "a hashed file, kept by default",
-        (None, false) => "kept",
+    let why = if options.keep_removed.is_some() {
+        format!("keep_removed = {}", short_duration(grace))
+    } else {
+        format!("a hashed file: kept {} by default", short_duration(grace))
     };
     Removed::Step(Step {
         key: key.to_string(),
         reason: format!(
-            "retired, deleted after {} (not in the source; {why} {})",
+            "retired, deleted after {} (not in the source; {why})",
             retired.delete_after.human(),
-            humantime::format_duration(grace)
         )
         .into(),
         change: Change::Retire {
@@ -102,6 +101,23 @@ pub(super) fn removed(
             retired,
         },
     })
+}
+
+/// A duration as `keep_removed` takes it: `7d`, `1d 12h`, `90s`.
+fn short_duration(duration: Duration) -> String {
+    let mut left = duration.as_secs();
+    let mut parts = Vec::new();
+    for (unit, seconds) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if left >= seconds {
+            parts.push(format!("{}{unit}", left / seconds));
+            left %= seconds;
+        }
+    }
+    if parts.is_empty() {
+        "0s".into()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// The local entry as the plan compares it: a key once published as a

@@ -59,11 +59,28 @@ pub(super) fn retained_summary(out: &mut String, plan: &Plan) {
     let n = plan.retained.len();
     let _ = writeln!(
         out,
-        "retained: {n} retired {} kept until {} grace period ends (the next after {})",
+        "retained: {n} retired {} kept until {} grace period ends; the next is deleted after {}",
         if n == 1 { "object" } else { "objects" },
         if n == 1 { "its" } else { "their" },
         next.human()
     );
+}
+
+/// What `s3sync prune --dry-run` would do: each key it would delete, the
+/// count, and the retained keys.
+pub fn prune_plan_text(plan: &Plan, target: &str) -> String {
+    let mut out = String::new();
+    for step in &plan.steps {
+        let _ = writeln!(
+            out,
+            "  - {}  {}",
+            for_terminal(&step.key),
+            for_terminal(&step.reason)
+        );
+    }
+    retained_text(&mut out, plan);
+    let _ = writeln!(out, "{target}: {} to prune", plan.steps.len());
+    out
 }
 
 /// What `s3sync prune` did: each key it deleted (or failed to), then the

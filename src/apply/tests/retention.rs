@@ -112,3 +112,29 @@ async fn a_removed_hashed_file_stays_until_a_prune_after_its_grace() {
     assert!(!after.entries.contains_key("static/css/site.3f2a.css"));
     assert!(after.entries.contains_key("static/css/site.css"));
 }
+
+#[tokio::test]
+async fn a_retired_file_that_comes_back_is_live_again_with_one_record_write() {
+    let f = Fixture::new(&[
+        ("staticfiles.json", &django("site.3f2a.css")),
+        ("css/site.3f2a.css", "a{}"),
+    ]);
+    let settings = f.settings("[sync]\ndelete = true\n");
+    f.push_at(&settings, day(0)).await;
+    std::fs::remove_file(f.dir.path().join("site/css/site.3f2a.css")).unwrap();
+    f.push_at(&settings, day(1)).await;
+    f.write("css/site.3f2a.css", "a{}");
+    f.store.take_log();
+
+    let (prepared, applied) = f.push_at(&settings, day(2)).await;
+    assert!(!prepared.plan.has_changes(), "no object changes");
+    assert!(applied.manifest_written, "the record drops the retirement");
+    assert_eq!(puts(&f.store.take_log()), ["static/.s3sync-manifest.json"]);
+    let entry = &f.remote_manifest().await.entries["static/css/site.3f2a.css"];
+    assert_eq!(entry.retired, None);
+    assert!(entry.fingerprint);
+    // And it is not pruned later.
+    let (prepared, _) = f.push_at(&settings, day(30)).await;
+    assert_eq!(prepared.plan.deletes(), 0);
+    assert!(f.store.object("static/css/site.3f2a.css").is_some());
+}

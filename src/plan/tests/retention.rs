@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::*;
+use super::super::*;
 use crate::record::manifest::Retired;
 
 const DAY: u64 = 86_400;
@@ -111,7 +111,7 @@ fn a_removed_fingerprint_is_retired_for_seven_days_and_other_files_go_at_once() 
     );
     assert_eq!(
         plan.steps[1].reason,
-        "retired, deleted after 2026-12-03 10:00 UTC (not in the source; a hashed file, kept by default 7days)"
+        "retired, deleted after 2026-12-03 10:00 UTC (not in the source; a hashed file: kept 7d by default)"
     );
     assert_eq!(
         plan.steps[1].change,
@@ -170,12 +170,17 @@ fn an_explicit_keep_removed_applies_to_every_file() {
             ("p/site.3f2a.css", Action::Retire)
         ]
     );
+    assert_eq!(
+        hour.steps[0].reason,
+        "retired, deleted after 2026-11-26 11:00 UTC (not in the source; keep_removed = 1h)"
+    );
+    let odd = run(&local, &state, &with(Duration::from_secs(DAY + 5430)));
     assert!(
-        hour.steps[0]
+        odd.steps[0]
             .reason
-            .starts_with("retired, deleted after 2026-11-26 11:00 UTC"),
+            .ends_with("keep_removed = 1d 1h 30m 30s)"),
         "{}",
-        hour.steps[0].reason
+        odd.steps[0].reason
     );
     let at_once = run(&local, &state, &with(Duration::ZERO));
     assert_eq!(
