@@ -81,6 +81,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             };
             commands::push::command(global, &args.sync, ui, mode).await
         }
+        Command::Prune(args) => {
+            commands::prune::command(global, args, Ui::new(global, args.json)).await
+        }
         Command::Manifest(args) => {
             commands::manifest::command(global, args, Ui::new(global, true)).await
         }

@@ -1,6 +1,7 @@
 //! Apply a plan: record the intent, then uploads and header updates with
-//! bounded concurrency (files matching `order` last), then deletes (only if
-//! every upload succeeded), then the remote manifest.
+//! bounded concurrency (files matching `order` last), then deletes and
+//! prunes (only if every upload succeeded), then the remote manifest, which
+//! also carries the record-only steps (retirements, keys live again).
 //!
 //! `upload` turns a source file into an upload body, `outcome` holds what
 //! each step did, `record_writer` writes the intent and the manifest with
@@ -83,7 +84,10 @@ impl Write {
                 headers: local.headers.clone(),
                 remote_etag: remote_etag.clone(),
             }),
-            Change::Delete { .. } | Change::Unchanged(_) => Err(format!(
+            Change::Delete { .. }
+            | Change::Retire { .. }
+            | Change::Prune { .. }
+            | Change::Unchanged(_) => Err(format!(
                 "internal error: {key} was given to the upload phase; nothing was sent for it"
             )),
         }
@@ -249,7 +253,7 @@ pub async fn apply(
         .map(|l| l.size)
         .sum();
     let deletes: Vec<usize> = (0..plan.steps.len())
-        .filter(|&i| plan.steps[i].action() == Action::Delete)
+        .filter(|&i| plan.steps[i].action().deletes())
         .collect();
     observer.event(Event::TransferStart {
         objects: first.len() + last.len() + deletes.len(),
@@ -296,6 +300,17 @@ pub async fn apply(
             outcomes[i] =
                 Outcome::failed("not attempted: the push could not record its intent first".into());
         }
+    }
+    // Retirements change only the record: done when it is written.
+    let retires: Vec<usize> = (0..plan.steps.len())
+        .filter(|&i| plan.steps[i].action() == Action::Retire)
+        .collect();
+    for &i in &retires {
+        outcomes[i] = if intent_ok {
+            Outcome::done()
+        } else {
+            Outcome::failed("not recorded: the push could not record its intent first".into())
+        };
     }
 
     let upload_failed = outcomes.iter().any(|o| o.status == Status::Failed);
@@ -347,6 +362,13 @@ pub async fn apply(
             .save_if_changed(&after, &landed_keys(plan, &outcomes))
             .await;
     }
+    if let Some(error) = &record.error {
+        for &i in &retires {
+            if outcomes[i].status == Status::Done {
+                outcomes[i] = Outcome::failed(format!("not recorded: {error}"));
+            }
+        }
+    }
     Applied {
         outcomes,
         manifest_written: record.stored != base.record.manifest,
@@ -369,12 +391,14 @@ fn landed_now(plan: &Plan, outcomes: &[Outcome]) -> Vec<Effect> {
         .collect()
 }
 
-/// Keys whose change landed or may have.
+/// Keys whose object changed or may have (a retirement changes only the
+/// record: if another push wrote the record first, it is simply not
+/// recorded, and the next push decides again).
 fn landed_keys(plan: &Plan, outcomes: &[Outcome]) -> Vec<String> {
     plan.steps
         .iter()
         .zip(outcomes)
-        .filter(|(s, o)| s.action().is_change() && o.landed() != Effect::Untouched)
+        .filter(|(s, o)| s.action().touches_bucket() && o.landed() != Effect::Untouched)
         .map(|(s, _)| s.key.clone())
         .collect()
 }

@@ -25,6 +25,9 @@ pub enum Command {
     Push(PushArgs),
     /// Show what a push would do, per key with the reason; change nothing.
     Diff(DiffArgs),
+    /// Delete the objects `push --delete` retired whose grace period has ended (from the record
+    /// alone: no source tree needed). Run it after a rollout finishes.
+    Prune(PruneArgs),
     /// Print the local manifest (JSON) that a push would record.
     Manifest(SourceArgs),
     /// Check config, the source, credentials and bucket access before a deploy.
@@ -171,6 +174,8 @@ pub struct SyncArgs {
     /// Refuse the whole push if it would delete more than N objects.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<u64>,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
     /// Re-upload every file, whatever the bucket holds.
     #[arg(long)]
     pub force: bool,
@@ -180,6 +185,33 @@ pub struct SyncArgs {
     /// Uploads in flight at once [default: 32]
     #[arg(long, short = 'j', value_name = "N", allow_negative_numbers = true)]
     pub jobs: Option<i64>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How long objects whose files left the source stay.
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    /// How long objects whose files left the source stay before they are deleted (units s, m, h,
+    /// d; 0s: at once) [default: 7d for files a build manifest names as hashed, 0s for the rest]
+    #[arg(long, value_name = "DURATION")]
+    pub keep_removed: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Refuse the whole prune if it would delete more than N objects.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+    /// Show what would be deleted and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,

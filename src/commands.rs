@@ -8,6 +8,7 @@ pub mod explain;
 pub mod init;
 pub mod manifest;
 pub mod policy;
+pub mod prune;
 pub mod push;
 pub mod url;
 
@@ -86,6 +87,7 @@ pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArg
         to: source.to.clone(),
         delete: sync.is_some_and(|s| s.delete),
         max_deletes: sync.and_then(|s| s.max_deletes),
+        keep_removed: sync.and_then(|s| s.retention.keep_removed.clone()),
         jobs: sync.and_then(|s| s.jobs),
         no_cache: source.no_cache,
     }
@@ -97,6 +99,7 @@ pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
     match command {
         Command::Push(args) => overrides(global, &args.sync.source, Some(&args.sync)),
         Command::Diff(args) => overrides(global, &args.sync.source, Some(&args.sync)),
+        Command::Prune(args) => prune::overrides(global, args),
         Command::Manifest(args) => overrides(global, args, None),
         Command::Check(args) => tree_overrides(global, args),
         Command::Policy(args) => target_overrides(global, &args.target),

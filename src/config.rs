@@ -11,7 +11,9 @@ mod settings;
 mod target;
 mod validate;
 
-pub use defaults::{CACHE_CONTROL_IMMUTABLE, CACHE_CONTROL_SHORT, DEFAULT_GZIP_TYPES};
+pub use defaults::{
+    CACHE_CONTROL_IMMUTABLE, CACHE_CONTROL_SHORT, DEFAULT_GZIP_TYPES, KEEP_REMOVED_FINGERPRINTS,
+};
 pub use error::ConfigError;
 pub use settings::{
     Acl, AddressingStyle, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec, GzipSettings,

@@ -6,6 +6,7 @@
 //! command; for `push` and `diff` the `pipeline` builds the `local` tree,
 //! reads the `record` from the `store`, makes a pure `plan`, checks the
 //! guards and has `apply` carry it out; `report` renders plans and results.
+//! `clock` says what time it is (`S3SYNC_NOW` for tests),
 //! `iam` writes the policies, `urls` the public addresses, `escape` keeps
 //! names from the tree harmless in output, `pool` runs tasks a bounded
 //! number at a time. `app` and `ui` are the binary's
@@ -14,6 +15,7 @@
 pub mod app;
 pub mod apply;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod escape;

@@ -1,7 +1,10 @@
 //! The push pipeline, in its order: load the facts (the local tree, the
 //! remote record, a listing when needed), make the pure plan, check the
 //! guards, then apply. `diff` stops after the plan (`load_and_plan`); `push`
-//! goes on (`guard_and_apply`).
+//! goes on (`guard_and_apply`). `prune` plans from the record alone
+//! (`prune::load_and_plan`) and applies the same way.
+
+pub mod prune;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
@@ -28,6 +31,8 @@ pub struct PipelineOptions {
     pub force: bool,
     pub verify: bool,
     pub delete_foreign: bool,
+    /// The time of this run ([`crate::clock::now`], read once).
+    pub now: crate::clock::Stamp,
 }
 
 /// The facts loaded and the plan made from them: everything known before
@@ -40,6 +45,8 @@ pub struct Planned {
     pub plan: Plan,
     pub target: String,
     pub timings: Timings,
+    /// The command the plan is for (`push` or `prune`), for messages.
+    pub command: &'static str,
 }
 
 /// How long each stage of `load_and_plan` took (shown with `-v`).
@@ -302,8 +309,7 @@ pub async fn load_and_plan(
             delete: settings.sync.delete,
             delete_foreign: options.delete_foreign,
             force: options.force,
-            manifest_key: local::manifest_key(settings),
-            key_prefix: local::key_prefix(&settings.prefix),
+            ..plan_options(settings, options.now)
         },
     );
     let timings = Timings {
@@ -317,22 +323,54 @@ pub async fn load_and_plan(
         remote,
         record,
         plan,
-        target: settings
-            .destination
-            .as_ref()
-            .map(|d| d.display_url(&settings.prefix))
-            .unwrap_or_default(),
+        target: target_url(settings),
+        command: "push",
     })
 }
 
-/// Refuse, before anything changes, a plan that deletes more than allowed.
-pub fn check_guards(settings: &Settings, plan: &Plan) -> anyhow::Result<()> {
-    let deletes = plan.count(Action::Delete);
+/// The target as people read it (`s3://bucket/prefix`).
+fn target_url(settings: &Settings) -> String {
+    settings
+        .destination
+        .as_ref()
+        .map(|d| d.display_url(&settings.prefix))
+        .unwrap_or_default()
+}
+
+/// The plan options every command shares: the record's keys, the time of
+/// the run and the retention settings (no deletes, no force).
+fn plan_options(settings: &Settings, now: crate::clock::Stamp) -> PlanOptions {
+    PlanOptions {
+        manifest_key: local::manifest_key(settings),
+        key_prefix: local::key_prefix(&settings.prefix),
+        now,
+        keep_removed: settings.sync.keep_removed,
+        fingerprint_grace: crate::config::KEEP_REMOVED_FINGERPRINTS,
+        ..PlanOptions::default()
+    }
+}
+
+/// Refuse, before anything changes, a plan that deletes more than allowed
+/// (deletes and prunes of this run together). `command` is `push` or
+/// `prune`.
+pub fn check_guards(settings: &Settings, plan: &Plan, command: &str) -> anyhow::Result<()> {
+    let deletes = plan.deletes();
     if let Some(max) = settings.sync.max_deletes
         && deletes as u64 > max
     {
+        let pruned = plan.count(Action::Prune);
+        let hint = if command == "prune" {
+            "See the list with `s3sync prune --dry-run`"
+        } else {
+            "Check that the source is the complete build (run `s3sync diff --delete` to see the list)"
+        };
+        let of_which = if pruned > 0 && pruned < deletes {
+            format!(" ({pruned} of them retired keys whose grace has ended)")
+        } else {
+            String::new()
+        };
         bail!(
-            "refusing to push: the plan deletes {deletes} objects, more than --max-deletes {max}. Nothing was changed. Check that the source is the complete build (run `s3sync diff --delete` to see the list), or raise --max-deletes"
+            "refusing to {command}: the plan deletes {deletes} objects{of_which}, more than --max-deletes {max}. Nothing was changed. {hint}, or raise --max-deletes"
         );
     }
     Ok(())
@@ -346,7 +384,7 @@ pub async fn guard_and_apply(
     observer: Arc<dyn Observer>,
     cancel: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Applied> {
-    check_guards(settings, &planned.plan)?;
+    check_guards(settings, &planned.plan, planned.command)?;
     let order = GlobList::new(&settings.sync.order)
         .map_err(|p| anyhow::anyhow!("[sync] order: {}", p.join("; ")))?;
     let options = ApplyOptions {

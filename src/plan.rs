@@ -6,13 +6,18 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
+use crate::clock::Stamp;
 use crate::record::manifest::{Entry, Headers, Manifest};
 
 mod manifest_after;
+mod retention;
 mod steps;
 
 pub use manifest_after::{Effect, manifest_after};
+use retention::Removed;
+pub use retention::prune_plan;
 pub use steps::{Action, Change, Kept, Plan, Step};
 
 /// One object as a bucket listing shows it (plus its headers when a HEAD
@@ -48,6 +53,16 @@ pub struct PlanOptions {
     /// The key prefix with its trailing `/` (empty for the whole bucket):
     /// keys outside it are never planned, whatever a manifest says.
     pub key_prefix: String,
+    /// The time of this run: retirements start now, and a retired key
+    /// whose grace has ended by now is pruned.
+    pub now: Stamp,
+    /// An explicit `keep_removed`: how long every key whose file left the
+    /// source stays (`None`: `fingerprint_grace` for fingerprints, 0 for
+    /// the rest). It also counts from the retirement of keys retired
+    /// earlier.
+    pub keep_removed: Option<Duration>,
+    /// The default grace of a key published as a fingerprint.
+    pub fingerprint_grace: Duration,
 }
 
 /// The first 12 characters of a hash or ETag, for reasons. (Character-
@@ -98,8 +113,14 @@ fn plan_local(facts: &KeyFacts<'_>) -> Step {
         reason,
         change,
     };
-    let local = || Box::new(facts.local.clone());
+    let remembered = retention::remembered(facts.local, facts.trusted);
+    let local = || Box::new(Entry::clone(&remembered));
     if let Some(old) = facts.trusted {
+        let back = if old.retired.is_some() {
+            "back in the source while retired; "
+        } else {
+            ""
+        };
         let remote_etag = old
             .etag
             .clone()
@@ -110,26 +131,24 @@ fn plan_local(facts: &KeyFacts<'_>) -> Step {
             remote_etag,
         };
         if facts.force {
-            return step("--force: re-upload".into(), changed(remote_etag));
-        }
-        if !facts.local.same_content(old) {
             return step(
-                content_reason(facts.local, old).into(),
+                format!("{back}--force: re-upload").into(),
                 changed(remote_etag),
             );
         }
-        let diffs = facts.local.headers.differences(&old.headers, true);
-        if diffs.is_empty() {
+        if !remembered.same_content(old) {
             return step(
-                "same SHA-256 and headers as recorded".into(),
-                Change::Unchanged(Kept::Recorded {
-                    path: facts.local.path.clone(),
-                    etag: remote_etag,
-                }),
+                format!("{back}{}", content_reason(&remembered, old)).into(),
+                changed(remote_etag),
             );
         }
+        let diffs = remembered.headers.differences(&old.headers, true);
+        if diffs.is_empty() {
+            let (why, kept) = retention::unchanged(&remembered, old, remote_etag);
+            return step(why.into(), Change::Unchanged(kept));
+        }
         return step(
-            diffs.join("; ").into(),
+            format!("{back}{}", diffs.join("; ")).into(),
             Change::Headers {
                 local: local(),
                 recorded: Some(Box::new(old.clone())),
@@ -254,20 +273,26 @@ pub fn plan(
                 force: options.force,
             }));
         } else if let Some(m) = m {
+            let remote_etag = o.map(|o| o.etag.clone()).or_else(|| m.etag.clone());
             if listing.is_some() && o.is_none() {
                 out.vanished.push(key.clone());
-            } else if options.delete {
-                out.steps.push(delete(
+                continue;
+            }
+            let plain_delete = || {
+                delete(
                     key,
                     "not in the source",
                     Change::Delete {
                         path: Some(m.path.clone()),
                         recorded: trusted.cloned().map(Box::new),
-                        remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
+                        remote_etag: remote_etag.clone(),
                     },
-                ));
-            } else {
-                out.stale.push(key.clone());
+                )
+            };
+            match retention::removed(key, m, remote_etag.clone(), options, plain_delete) {
+                Removed::Step(step) => out.steps.push(step),
+                Removed::Retained(due) => out.retained.push((key.clone(), due)),
+                Removed::Stale => out.stale.push(key.clone()),
             }
         } else if pending.contains(key) {
             // A delete an earlier push started and did not finish.

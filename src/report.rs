@@ -1,5 +1,10 @@
 //! Renderings of a plan and of what applying it did: human text and the
 //! versioned JSON document (README, "In CI"). Pure functions of their inputs.
+//! `retention` renders what retention adds (retired and retained keys).
+
+mod retention;
+
+pub use retention::{prune_plan_text, prune_text};
 
 use std::fmt::Write as _;
 
@@ -18,6 +23,11 @@ pub struct Summary {
     pub changed: usize,
     pub headers: usize,
     pub deleted: usize,
+    /// Keys whose files left the source, kept for their grace period
+    /// (record-only).
+    pub retired: usize,
+    /// Retired keys deleted once their grace period ended.
+    pub pruned: usize,
     pub unchanged: usize,
     pub failed: usize,
     pub bytes_uploaded: u64,
@@ -27,6 +37,8 @@ pub struct Summary {
     pub stale: usize,
     /// Objects under the prefix that s3sync did not write (kept).
     pub foreign: usize,
+    /// Keys retired earlier, kept until their grace period ends.
+    pub retained: usize,
 }
 
 impl Summary {
@@ -46,12 +58,15 @@ impl Summary {
             changed: done(Action::Changed),
             headers: done(Action::Headers),
             deleted: done(Action::Delete),
+            retired: done(Action::Retire),
+            pruned: done(Action::Prune),
             unchanged: plan.count(Action::Unchanged),
             failed: applied.map_or(0, Applied::failed),
             bytes_uploaded: outcomes.map_or(0, |o| o.iter().map(|o| o.bytes).sum()),
             bytes_saved_by_gzip: outcomes.map_or(0, |o| o.iter().map(|o| o.gzip_saved).sum()),
             stale: plan.stale.len(),
             foreign: plan.foreign.len(),
+            retained: plan.retained.len(),
         }
     }
 }
@@ -64,6 +79,9 @@ struct JsonAction<'a> {
     reason: &'a str,
     status: Status,
     error: Option<&'a str>,
+    /// `retire`: when the key goes; `prune`: when its grace ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delete_after: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +93,8 @@ struct JsonReport<'a> {
     actions: Vec<JsonAction<'a>>,
     stale: &'a [String],
     foreign: &'a [String],
+    /// Keys retired earlier, kept until their grace period ends.
+    retained: Vec<retention::JsonRetained<'a>>,
     manifest_error: Option<&'a str>,
 }
 
@@ -94,6 +114,7 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
                 reason: &s.reason,
                 status: o.status,
                 error: o.error.as_deref(),
+                delete_after: s.delete_after().map(crate::clock::Stamp::rfc3339),
             }
         })
         .collect();
@@ -105,6 +126,7 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
         actions,
         stale: &plan.stale,
         foreign: &plan.foreign,
+        retained: retention::json_retained(plan),
         manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
     };
     let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
@@ -117,14 +139,27 @@ fn sigil(action: Action) -> char {
         Action::New => '+',
         Action::Changed => '~',
         Action::Headers => '*',
-        Action::Delete => '-',
+        Action::Delete | Action::Retire | Action::Prune => '-',
         Action::Unchanged => '=',
     }
 }
 
-fn counts_line(s: &Summary) -> String {
+/// The counts of a summary; `retired` and `pruned` only when not zero (a
+/// plan without retention reads as before). `planned`: as a plan says
+/// them (`to delete`).
+fn counts_line(s: &Summary, planned: bool) -> String {
+    let (delete, retire, prune) = if planned {
+        ("to delete", "to retire", "to prune")
+    } else {
+        ("deleted", "retired", "pruned")
+    };
+    let retention = if s.retired + s.pruned > 0 {
+        format!(", {} {retire}, {} {prune}", s.retired, s.pruned)
+    } else {
+        String::new()
+    };
     format!(
-        "{} new, {} changed, {} headers, {} deleted, {} unchanged",
+        "{} new, {} changed, {} headers, {} {delete}{retention}, {} unchanged",
         s.new, s.changed, s.headers, s.deleted, s.unchanged
     )
 }
@@ -170,13 +205,10 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
             plural(plan.foreign.len(), "object", "objects")
         );
     }
+    retention::retained_text(&mut out, plan);
     let summary = Summary::new(plan, None);
     if plan.has_changes() {
-        let _ = writeln!(
-            out,
-            "{target}: {}",
-            counts_line(&summary).replace(" deleted", " to delete")
-        );
+        let _ = writeln!(out, "{target}: {}", counts_line(&summary, true));
     } else {
         let _ = writeln!(out, "{target}: in sync ({} unchanged)", summary.unchanged);
     }
@@ -199,7 +231,7 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
     let _ = writeln!(
         out,
         "{target}: {}, {} failed; sent {} (gzip saved {}) in {seconds:.1}s",
-        counts_line(&s),
+        counts_line(&s, false),
         s.failed,
         format_size(s.bytes_uploaded, DECIMAL),
         format_size(s.bytes_saved_by_gzip, DECIMAL),
@@ -235,6 +267,7 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
             plural(plan.stale.len(), "object", "objects")
         );
     }
+    retention::retained_summary(&mut out, plan);
     if let Some(e) = &applied.manifest_error {
         let _ = writeln!(out, "error: {e}");
     }
@@ -253,16 +286,21 @@ pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) 
     let _ = writeln!(out, "### s3sync push to {}: {status}\n", code_span(target));
     let _ = writeln!(
         out,
-        "| new | changed | headers | deleted | unchanged | failed | sent | gzip saved | time |"
+        "| new | changed | headers | deleted | retired | pruned | unchanged | failed | sent | gzip saved | time |"
     );
-    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {seconds:.1} s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {seconds:.1} s |",
         s.new,
         s.changed,
         s.headers,
         s.deleted,
+        s.retired,
+        s.pruned,
         s.unchanged,
         s.failed,
         format_size(s.bytes_uploaded, DECIMAL),
@@ -304,6 +342,8 @@ mod tests {
                 ..Headers::default()
             },
             etag: Some("e".into()),
+            fingerprint: false,
+            retired: None,
         }
     }
 

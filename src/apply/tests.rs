@@ -12,6 +12,7 @@ use fixture::{Fixture, no_cancel, puts};
 
 /// Shared with the record writer's tests.
 pub(super) mod fixture;
+mod retention;
 
 #[tokio::test]
 async fn html_goes_after_assets_and_the_manifest_last() {

@@ -34,6 +34,7 @@ pub async fn command(
         force: args.force,
         verify: args.verify,
         delete_foreign: args.delete_foreign,
+        now: crate::clock::now()?,
     };
     let prepared = pipeline::load_and_plan(&settings, &store, &options, &observer).await?;
     if ui.verbose > 0 {
@@ -43,7 +44,7 @@ pub async fn command(
     if mode != Mode::Push {
         // A preview always shows the plan; a guard that would refuse the
         // push is reported after it (and fails a dry run).
-        let refused = pipeline::check_guards(&settings, plan).err();
+        let refused = pipeline::check_guards(&settings, plan, "push").err();
         if args.json {
             ui.out_data(&report::json(plan, None, true, &prepared.target))?;
         } else if !ui.quiet {

@@ -39,5 +39,12 @@ pub(super) const TIMEOUT: Duration = Duration::from_secs(900);
 pub(super) const MULTIPART_THRESHOLD: u64 = 64 * MIB;
 pub(super) const MULTIPART_CHUNKSIZE: u64 = 16 * MIB;
 
+/// How long an object a build manifest names as hashed stays once its file
+/// left the source (old pages still reference it); other objects go at
+/// once. An explicit `keep_removed` applies to all.
+pub const KEEP_REMOVED_FINGERPRINTS: Duration = Duration::from_secs(7 * 86_400);
+/// The longest `keep_removed` accepted.
+pub(super) const KEEP_REMOVED_MAX: Duration = Duration::from_secs(3650 * 86_400);
+
 /// Presigned URL lifetime, in seconds.
 pub(super) const QUERYSTRING_EXPIRE: u64 = 3600;

@@ -160,6 +160,8 @@ pub struct SyncSection {
     pub jobs: Option<i64>,
     pub order: Option<Vec<Spanned<String>>>,
     pub manifest: Option<String>,
+    /// How long a removed file's object stays: "7d", "12h", "0s".
+    pub keep_removed: Option<String>,
     pub attempts: Option<i64>,
     pub stall_timeout: Option<f64>,
     pub timeout: Option<f64>,

@@ -23,6 +23,8 @@ pub struct Overrides {
     pub to: Option<String>,
     pub delete: bool,
     pub max_deletes: Option<u64>,
+    /// `--keep-removed DURATION`, as typed (checked where it is layered).
+    pub keep_removed: Option<String>,
     pub jobs: Option<i64>,
     /// `--target NAME`: a `[targets.NAME]` table.
     pub target: Option<String>,
@@ -230,6 +232,13 @@ pub struct SyncSettings {
     pub jobs: usize,
     pub order: Vec<GlobSpec>,
     pub manifest: String,
+    /// How long an object whose file left the source stays before it is
+    /// deleted (with deletes on). `None`: the default,
+    /// [`KEEP_REMOVED_FINGERPRINTS`](super::defaults::KEEP_REMOVED_FINGERPRINTS)
+    /// for files a build manifest names as hashed and none for the rest; a
+    /// value applies to every file.
+    #[serde(serialize_with = "as_text::optional_seconds")]
+    pub keep_removed: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -257,6 +266,20 @@ mod as_text {
         match path {
             // Lossy, so a path that is not UTF-8 is still shown.
             Some(path) => serializer.serialize_str(&path.to_string_lossy()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    #[allow(
+        clippy::ref_option,
+        reason = "serde's serialize_with passes the field by reference"
+    )]
+    pub(super) fn optional_seconds<S: Serializer>(
+        duration: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match duration {
+            Some(duration) => seconds(duration, serializer),
             None => serializer.serialize_none(),
         }
     }

@@ -144,6 +144,8 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
                 size: hashed.size,
                 headers: spec.headers,
                 etag: None,
+                fingerprint: spec.hashed_by.is_some(),
+                retired: None,
             },
         );
     }

@@ -60,18 +60,32 @@ pub fn manifest_after(
                             },
                         );
                     }
+                    // Unchanged object, new record (live again, or now a
+                    // fingerprint).
+                    Kept::Refreshed { entry } => {
+                        out.entries.insert(key.clone(), Entry::clone(entry));
+                    }
                 }
                 out.pending.remove(key);
+            }
+            // Record-only: the object is untouched whatever happened, and
+            // its entry says so unless the retirement was recorded.
+            (Change::Retire { retired, .. }, landed) => {
+                if matches!(landed, Effect::Applied(_))
+                    && let Some(entry) = out.entries.get_mut(key)
+                {
+                    entry.retired = Some(*retired);
+                }
             }
             (_, Effect::Unknown) => {
                 out.entries.remove(key);
                 out.pending.insert(key.clone());
             }
-            (Change::Delete { .. }, Effect::Applied(_)) => {
+            (Change::Delete { .. } | Change::Prune { .. }, Effect::Applied(_)) => {
                 out.entries.remove(key);
                 out.pending.remove(key);
             }
-            (Change::Delete { .. }, Effect::Untouched) => {}
+            (Change::Delete { .. } | Change::Prune { .. }, Effect::Untouched) => {}
             (
                 Change::New { local }
                 | Change::Changed { local, .. }

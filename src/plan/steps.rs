@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::record::manifest::Entry;
+use crate::clock::Stamp;
+use crate::record::manifest::{Entry, Retired};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,15 +16,21 @@ pub enum Action {
     Changed,
     Headers,
     Delete,
+    /// Record that a key's file left the source; the object stays.
+    Retire,
+    /// Delete a retired key whose grace period has ended.
+    Prune,
     Unchanged,
 }
 
 impl Action {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::New,
         Self::Changed,
         Self::Headers,
         Self::Delete,
+        Self::Retire,
+        Self::Prune,
         Self::Unchanged,
     ];
 
@@ -33,13 +40,26 @@ impl Action {
             Self::Changed => "changed",
             Self::Headers => "headers",
             Self::Delete => "delete",
+            Self::Retire => "retire",
+            Self::Prune => "prune",
             Self::Unchanged => "unchanged",
         }
     }
 
-    /// Whether applying the action changes the bucket.
+    /// Whether applying the action changes the bucket or its record.
     pub fn is_change(self) -> bool {
         self != Self::Unchanged
+    }
+
+    /// Whether applying the action changes an object (`retire` changes
+    /// only the record).
+    pub fn touches_bucket(self) -> bool {
+        !matches!(self, Self::Unchanged | Self::Retire)
+    }
+
+    /// Whether the action deletes an object (counted by `--max-deletes`).
+    pub fn deletes(self) -> bool {
+        matches!(self, Self::Delete | Self::Prune)
     }
 
     /// Whether the action sends object bytes.
@@ -90,6 +110,20 @@ pub enum Change {
         recorded: Option<Box<Entry>>,
         remote_etag: Option<String>,
     },
+    /// A key whose file left the source, kept for its grace period: only
+    /// the record changes (the object, bytes and headers, is untouched).
+    Retire {
+        /// The source path the manifest recorded.
+        path: String,
+        retired: Retired,
+    },
+    /// Remove a retired key whose grace period has ended.
+    Prune {
+        path: String,
+        /// When it was due (its grace ended).
+        due: Stamp,
+        remote_etag: Option<String>,
+    },
     /// Nothing to send.
     Unchanged(Kept),
 }
@@ -103,6 +137,9 @@ pub enum Kept {
     /// No manifest vouched for it, but a listed object has the same bytes
     /// (ETag) and headers: recorded as s3sync's from now on.
     Listed { local: Box<Entry>, etag: String },
+    /// The object is as recorded, but its record changes to `entry`: back
+    /// in the source while retired, or now named as a fingerprint.
+    Refreshed { entry: Box<Entry> },
 }
 
 impl Change {
@@ -112,6 +149,8 @@ impl Change {
             Self::Changed { .. } => Action::Changed,
             Self::Headers { .. } => Action::Headers,
             Self::Delete { .. } => Action::Delete,
+            Self::Retire { .. } => Action::Retire,
+            Self::Prune { .. } => Action::Prune,
             Self::Unchanged(_) => Action::Unchanged,
         }
     }
@@ -123,7 +162,9 @@ impl Change {
             Self::New { local } | Self::Changed { local, .. } | Self::Headers { local, .. } => {
                 Some(local)
             }
-            Self::Delete { .. } | Self::Unchanged(_) => None,
+            Self::Delete { .. } | Self::Retire { .. } | Self::Prune { .. } | Self::Unchanged(_) => {
+                None
+            }
         }
     }
 
@@ -141,7 +182,9 @@ impl Change {
             Self::Changed { recorded, .. }
             | Self::Headers { recorded, .. }
             | Self::Delete { recorded, .. } => recorded.as_deref(),
-            Self::New { .. } | Self::Unchanged(_) => None,
+            Self::New { .. } | Self::Retire { .. } | Self::Prune { .. } | Self::Unchanged(_) => {
+                None
+            }
         }
     }
 }
@@ -158,8 +201,21 @@ impl Step {
             | Change::Changed { local, .. }
             | Change::Headers { local, .. }
             | Change::Unchanged(Kept::Listed { local, .. }) => Some(&local.path),
-            Change::Unchanged(Kept::Recorded { path, .. }) => Some(path),
+            Change::Unchanged(Kept::Refreshed { entry }) => Some(&entry.path),
+            Change::Unchanged(Kept::Recorded { path, .. })
+            | Change::Retire { path, .. }
+            | Change::Prune { path, .. } => Some(path),
             Change::Delete { path, .. } => path.as_deref(),
+        }
+    }
+
+    /// When the key goes: a retired key's end of grace, a pruned key's
+    /// due time.
+    pub fn delete_after(&self) -> Option<Stamp> {
+        match &self.change {
+            Change::Retire { retired, .. } => Some(retired.delete_after),
+            Change::Prune { due, .. } => Some(*due),
+            _ => None,
         }
     }
 }
@@ -174,11 +230,19 @@ pub struct Plan {
     pub stale: Vec<String>,
     /// Manifest keys whose objects are already gone from the bucket.
     pub vanished: Vec<String>,
+    /// Keys retired by an earlier push and kept (still in their grace
+    /// period, or due without deletes on), with when they go.
+    pub retained: Vec<(String, Stamp)>,
 }
 
 impl Plan {
     pub fn count(&self, action: Action) -> usize {
         self.steps.iter().filter(|s| s.action() == action).count()
+    }
+
+    /// Objects this plan deletes (`delete` and `prune`).
+    pub fn deletes(&self) -> usize {
+        self.steps.iter().filter(|s| s.action().deletes()).count()
     }
 
     pub fn has_changes(&self) -> bool {

@@ -4,6 +4,9 @@
 use super::plan as plan_fn;
 use super::*;
 
+/// Retired, pruned and remembered keys.
+mod retention;
+
 fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
     Entry {
         path: path.into(),
@@ -16,6 +19,8 @@ fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
             ..Headers::default()
         },
         etag: None,
+        fingerprint: false,
+        retired: None,
     }
 }
 

@@ -52,7 +52,13 @@ where
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 check_key(&key, out.len())?;
-                let value = map.next_value()?;
+                // Name the key a bad value belongs to.
+                let value = map.next_value().map_err(|e: A::Error| {
+                    de::Error::custom(format!(
+                        "the entry for {}: {e}",
+                        crate::escape::for_terminal(&key)
+                    ))
+                })?;
                 out.insert(key, value);
             }
             Ok(out)

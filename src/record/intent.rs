@@ -157,6 +157,8 @@ mod tests {
                     size: 1,
                     headers: Headers::default(),
                     etag: Some("e".into()),
+                    fingerprint: false,
+                    retired: None,
                 },
             );
         }

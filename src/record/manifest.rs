@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Stamp;
+
 pub const MANIFEST_VERSION: u32 = 1;
 
 pub use crate::record::bounds::MAX_RECORD_BYTES;
@@ -100,6 +102,26 @@ pub struct Entry {
     /// ETag of the object as stored (remote manifest only), unquoted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// A build manifest names the file as a fingerprinted (hashed) output,
+    /// or did when these bytes were published: such an object keeps its
+    /// Cache-Control while its bytes stay the same, and is kept for a while
+    /// once it leaves the source (old pages still name it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fingerprint: bool,
+    /// Set when the file left the source (remote manifest only): the object
+    /// stays, untouched, until a push or `s3sync prune` after `delete_after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retired>,
+}
+
+/// When a key whose file left the source was retired, and when it may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    pub at: Stamp,
+    /// The grace decided at retirement ends here; an explicit
+    /// `keep_removed` counts from `at` instead.
+    pub delete_after: Stamp,
 }
 
 impl Entry {
@@ -228,6 +250,11 @@ impl Manifest {
             {
                 return Err(bad(key, "etag", "not an S3 ETag"));
             }
+            if let Some(retired) = &entry.retired
+                && retired.delete_after < retired.at
+            {
+                return Err(bad(key, "retired", "delete_after is before the retirement"));
+            }
         }
         Ok(())
     }
@@ -308,7 +335,48 @@ mod tests {
                 ..Headers::default()
             },
             etag: None,
+            fingerprint: false,
+            retired: None,
         }
+    }
+
+    #[test]
+    fn retirement_and_fingerprint_round_trip_and_are_validated() {
+        let mut m = Manifest::new("static");
+        let mut e = entry("aa");
+        e.fingerprint = true;
+        e.retired = Some(Retired {
+            at: Stamp::from_secs(1_796_294_400),
+            delete_after: Stamp::from_secs(1_796_294_400 + 7 * 86_400),
+        });
+        m.entries.insert("static/a.css".into(), e);
+        m.entries.insert("static/b.css".into(), entry("bb"));
+        let json = m.to_json();
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(
+            text.contains(r#""delete_after": "2026-12-10T10:40:00Z""#),
+            "{text}"
+        );
+        // Absent fields stay absent: older records read the same.
+        assert_eq!(text.matches("fingerprint").count(), 1, "{text}");
+        assert_eq!(Manifest::from_json(&json).unwrap(), m);
+
+        let mut value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        value["entries"]["static/a.css"]["retired"]["delete_after"] = "2020-01-01T00:00:00Z".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "its entry for static/a.css has a bad `retired` (delete_after is before the retirement); run `s3sync push --verify` to rebuild the record from a bucket listing"
+        );
+        value["entries"]["static/a.css"]["retired"]["delete_after"] = "next week".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("static/a.css"), "{err}");
+        assert!(err.to_string().contains("not RFC 3339"), "{err}");
+        value["entries"]["static/a.css"]["retired"] = serde_json::json!({"at": 5});
+        assert!(Manifest::from_json(&serde_json::to_vec(&value).unwrap()).is_err());
+        value["entries"]["static/a.css"]["retired"] = serde_json::Value::Null;
+        value["entries"]["static/a.css"]["fingerprint"] = "yes".into();
+        assert!(Manifest::from_json(&serde_json::to_vec(&value).unwrap()).is_err());
     }
 
     #[test]

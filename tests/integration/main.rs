@@ -13,6 +13,7 @@ mod iam;
 mod iam_proxy;
 mod progress;
 mod proxy;
+mod retention;
 mod s3_target;
 mod show_settings;
 mod support;

@@ -70,11 +70,23 @@ impl Fixture {
     }
 
     pub(in crate::apply) async fn push(&self, settings: &Settings) -> (pipeline::Planned, Applied) {
+        self.push_at(settings, crate::clock::Stamp::default()).await
+    }
+
+    /// A push whose clock says `now`.
+    pub(in crate::apply) async fn push_at(
+        &self,
+        settings: &Settings,
+        now: crate::clock::Stamp,
+    ) -> (pipeline::Planned, Applied) {
         let observer: Arc<dyn Observer> = Arc::new(Silent);
         let prepared = pipeline::load_and_plan(
             settings,
             &self.shared(),
-            &PipelineOptions::default(),
+            &PipelineOptions {
+                now,
+                ..PipelineOptions::default()
+            },
             &observer,
         )
         .await

@@ -1,5 +1,8 @@
-//! How a push runs: deletes and their limit, uploads in flight, the upload
-//! order, and the name of the record of the last push.
+//! How a push runs: deletes and their limit, how long removed files stay,
+//! uploads in flight, the upload order, and the name of the record of the
+//! last push.
+
+use std::time::Duration;
 
 use super::{Layers, Problems};
 use crate::config::defaults;
@@ -36,7 +39,47 @@ pub(super) fn settings(layers: &Layers, problems: &mut Problems) -> SyncSettings
         jobs,
         order,
         manifest,
+        keep_removed: keep_removed(layers, problems),
     }
+}
+
+/// `--keep-removed` > `S3SYNC_KEEP_REMOVED` > `[sync] keep_removed` >
+/// unset (the default grace, which depends on the file).
+fn keep_removed(layers: &Layers, problems: &mut Problems) -> Option<Duration> {
+    let from_file = layers
+        .config
+        .sync
+        .as_ref()
+        .and_then(|s| s.keep_removed.clone());
+    let (what, text) = match (
+        layers.flags.keep_removed.clone(),
+        layers.env("S3SYNC_KEEP_REMOVED"),
+        from_file,
+    ) {
+        (Some(t), _, _) => ("--keep-removed", t),
+        (None, Some(t), _) => ("S3SYNC_KEEP_REMOVED", t),
+        (None, None, Some(t)) => ("[sync] keep_removed", t),
+        (None, None, None) => return None,
+    };
+    problems.check(parse_keep_removed(what, &text))
+}
+
+/// A grace period as people write it: `"7d"`, `"12h"`, `"90m"`, `"0s"`
+/// (humantime's units; whole seconds, at most 3650 days).
+pub(in crate::config) fn parse_keep_removed(what: &str, text: &str) -> Result<Duration, String> {
+    let shown = crate::escape::for_terminal(text);
+    let help = "use a duration such as \"7d\", \"12h\" or \"0s\" (units s, m, h, d; \"0s\" deletes removed files at once)";
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{what} '{shown}' is not a duration ({e}): {help}"))?;
+    if duration.subsec_nanos() != 0 {
+        return Err(format!(
+            "{what} '{shown}' has a fraction of a second: {help}"
+        ));
+    }
+    if duration > defaults::KEEP_REMOVED_MAX {
+        return Err(format!("{what} '{shown}' is longer than 3650d: {help}"));
+    }
+    Ok(duration)
 }
 
 /// Uploads in flight: `--jobs` > `S3SYNC_JOBS` > `[sync] jobs` > default.

@@ -305,3 +305,75 @@ fn the_example_config_shows_only_defaults() {
     }
     assert_eq!(from_example, from_empty);
 }
+
+#[test]
+fn keep_removed_layers_flag_over_env_over_file_and_defaults_to_unset() {
+    use std::time::Duration;
+    let day = Duration::from_secs(86_400);
+    assert_eq!(
+        resolve_with(&Overrides::default(), &[], None)
+            .unwrap()
+            .sync
+            .keep_removed,
+        None,
+        "unset: the grace depends on the file"
+    );
+    let file = loaded("[sync]\nkeep_removed = \"7d\"\n");
+    let env = [("S3SYNC_KEEP_REMOVED", "12h")];
+    let flag = Overrides {
+        keep_removed: Some("0s".into()),
+        ..Overrides::default()
+    };
+    let got = |flags: &Overrides, env: &[(&str, &str)]| {
+        resolve_with(flags, env, Some(&file))
+            .unwrap()
+            .sync
+            .keep_removed
+    };
+    assert_eq!(got(&Overrides::default(), &[]), Some(7 * day));
+    assert_eq!(
+        got(&Overrides::default(), &env),
+        Some(Duration::from_secs(12 * 3600))
+    );
+    assert_eq!(got(&flag, &env), Some(Duration::ZERO));
+    for (text, seconds) in [("90m", 5400), ("1d 12h", 129_600), ("30s", 30), ("0", 0)] {
+        let flags = Overrides {
+            keep_removed: Some(text.into()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            resolve_with(&flags, &[], None).unwrap().sync.keep_removed,
+            Some(Duration::from_secs(seconds)),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn bad_keep_removed_values_name_their_layer_and_the_units() {
+    let problems = invalid(resolve_with(
+        &Overrides::default(),
+        &[("S3SYNC_KEEP_REMOVED", "a week")],
+        None,
+    ));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("S3SYNC_KEEP_REMOVED 'a week' is not a duration"),
+        "{problems:?}"
+    );
+    assert!(problems[0].contains("units s, m, h, d"), "{problems:?}");
+    for (text, why) in [
+        ("7", "is not a duration"),
+        ("1.5s", "fraction of a second"),
+        ("20y", "longer than 3650d"),
+        ("-1d", "is not a duration"),
+    ] {
+        let file = loaded(&format!("[sync]\nkeep_removed = \"{text}\"\n"));
+        let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&file)));
+        assert!(
+            problems[0].starts_with(&format!("[sync] keep_removed '{text}'"))
+                && problems[0].contains(why),
+            "{text}: {problems:?}"
+        );
+    }
+}
