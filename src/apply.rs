@@ -58,6 +58,14 @@ enum Write {
         headers: Headers,
         remote_etag: Option<String>,
     },
+    /// Copy an earlier version back (rollback).
+    Restore {
+        key: String,
+        version_id: String,
+        /// The version's ETag, as recorded.
+        etag: Option<String>,
+        headers: Headers,
+    },
 }
 
 impl Write {
@@ -83,6 +91,14 @@ impl Write {
                 headers: local.headers.clone(),
                 remote_etag: remote_etag.clone(),
             }),
+            Change::Restore {
+                local, version_id, ..
+            } => Ok(Self::Restore {
+                key,
+                version_id: version_id.clone(),
+                etag: local.etag.clone(),
+                headers: local.headers.clone(),
+            }),
             Change::Delete { .. } | Change::Unchanged(_) => Err(format!(
                 "internal error: {key} was given to the upload phase; nothing was sent for it"
             )),
@@ -100,11 +116,25 @@ impl Write {
                 headers,
                 remote_etag,
             } => {
-                let etag = store
+                let stored = store
                     .update_headers(&key, &headers, remote_etag.as_deref())
                     .await?;
                 Ok(Outcome {
-                    etag: Some(etag),
+                    stored: Some(stored),
+                    ..Outcome::done()
+                })
+            }
+            Self::Restore {
+                key,
+                version_id,
+                etag,
+                headers,
+            } => {
+                let stored = store
+                    .restore_version(&key, &version_id, etag.as_deref(), &headers)
+                    .await?;
+                Ok(Outcome {
+                    stored: Some(stored),
                     ..Outcome::done()
                 })
             }
@@ -116,12 +146,12 @@ impl Write {
                 .expect("the task reading an upload panicked")
                 .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
                 let bytes = ready.upload.size;
-                let etag = store.put(ready.upload, Condition::Always).await?;
+                let stored = store.put(ready.upload, Condition::Always).await?;
                 drop(ready.spill);
                 Ok(Outcome {
                     bytes,
                     gzip_saved: ready.gzip_saved,
-                    etag: Some(etag),
+                    stored: Some(stored),
                     ..Outcome::done()
                 })
             }

@@ -42,8 +42,8 @@ pub struct PlanOptions {
     pub delete_foreign: bool,
     /// Re-upload every file.
     pub force: bool,
-    /// The remote manifest's key; neither it nor its intent record is
-    /// ever planned as an object.
+    /// The remote manifest's key; no record object (it, its intent, the
+    /// deploy records) is ever planned as an object.
     pub manifest_key: String,
     /// The key prefix with its trailing `/` (empty for the whole bucket):
     /// keys outside it are never planned, whatever a manifest says.
@@ -204,6 +204,55 @@ fn plan_local(facts: &KeyFacts<'_>) -> Step {
     step(reason.into(), Change::New { local: local() })
 }
 
+/// A key s3sync wrote (or may have: pending) that the tree being
+/// published no longer holds: the input of [`removal`].
+pub(crate) struct Removed<'a> {
+    pub(crate) key: &'a String,
+    /// Its manifest entry (`None`: only pending).
+    pub(crate) recorded: Option<&'a Entry>,
+    /// The entry, unless a listing contradicts it.
+    pub(crate) trusted: Option<&'a Entry>,
+    pub(crate) listing_present: bool,
+    pub(crate) listed: Option<&'a RemoteObject>,
+}
+
+/// What happens to a key the source no longer holds: the one removal path
+/// `push` and `rollback` share. Gone already: vanished; deletes on: a
+/// delete step; otherwise kept (stale).
+pub(crate) fn removal(out: &mut Plan, removed: &Removed<'_>, options: &PlanOptions) {
+    let key = removed.key;
+    if removed.listing_present && removed.listed.is_none() {
+        out.vanished.push(key.clone());
+    } else if !options.delete {
+        out.stale.push(key.clone());
+    } else if let Some(m) = removed.recorded {
+        out.steps.push(Step {
+            key: key.clone(),
+            reason: "not in the source".into(),
+            change: Change::Delete {
+                path: Some(m.path.clone()),
+                recorded: removed.trusted.cloned().map(Box::new),
+                remote_etag: removed
+                    .listed
+                    .map(|o| o.etag.clone())
+                    .or_else(|| m.etag.clone()),
+            },
+        });
+    } else {
+        // A delete an earlier push started and did not finish.
+        out.steps.push(Step {
+            key: key.clone(),
+            reason: "not in the source (an interrupted push had started writing or deleting it)"
+                .into(),
+            change: Change::Delete {
+                path: None,
+                recorded: None,
+                remote_etag: removed.listed.map(|o| o.etag.clone()),
+            },
+        });
+    }
+}
+
 /// Build the plan. `local_etags` holds, for keys that need a listing
 /// comparison, the MD5 (hex) of the bytes s3sync would store.
 pub fn plan(
@@ -217,7 +266,6 @@ pub fn plan(
     let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
     let pending = remote.manifest.as_ref().map_or(&no_pending, |m| &m.pending);
     let listing = remote.listing.as_ref();
-    let intent_key = crate::record::intent::intent_key(&options.manifest_key);
     let keys: BTreeSet<&String> = local
         .entries
         .keys()
@@ -225,16 +273,12 @@ pub fn plan(
         .chain(pending)
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
         .filter(|k| {
-            **k != options.manifest_key && **k != intent_key && k.starts_with(&options.key_prefix)
+            !crate::record::is_record_key(&options.manifest_key, k)
+                && k.starts_with(&options.key_prefix)
         })
         .collect();
     let mut out = Plan::default();
     out.steps.reserve(keys.len());
-    let delete = |key: &String, reason: &'static str, change| Step {
-        key: key.clone(),
-        reason: reason.into(),
-        change,
-    };
     for key in keys {
         let m = manifest.get(key);
         let o = listing.and_then(|l| l.get(key));
@@ -253,50 +297,29 @@ pub fn plan(
                 local_etag: local_etags.get(key),
                 force: options.force,
             }));
-        } else if let Some(m) = m {
-            if listing.is_some() && o.is_none() {
-                out.vanished.push(key.clone());
-            } else if options.delete {
-                out.steps.push(delete(
+        } else if m.is_some() || pending.contains(key) {
+            removal(
+                &mut out,
+                &Removed {
                     key,
-                    "not in the source",
-                    Change::Delete {
-                        path: Some(m.path.clone()),
-                        recorded: trusted.cloned().map(Box::new),
-                        remote_etag: o.map(|o| o.etag.clone()).or_else(|| m.etag.clone()),
-                    },
-                ));
-            } else {
-                out.stale.push(key.clone());
-            }
-        } else if pending.contains(key) {
-            // A delete an earlier push started and did not finish.
-            if listing.is_some() && o.is_none() {
-                out.vanished.push(key.clone());
-            } else if options.delete {
-                out.steps.push(delete(
-                    key,
-                    "not in the source (an interrupted push had started writing or deleting it)",
-                    Change::Delete {
-                        path: None,
-                        recorded: None,
-                        remote_etag: o.map(|o| o.etag.clone()),
-                    },
-                ));
-            } else {
-                out.stale.push(key.clone());
-            }
+                    recorded: m,
+                    trusted,
+                    listing_present: listing.is_some(),
+                    listed: o,
+                },
+                options,
+            );
         } else if let Some(o) = o {
             if options.delete && options.delete_foreign {
-                out.steps.push(delete(
-                    key,
-                    "not in the source; not written by s3sync (--delete-foreign)",
-                    Change::Delete {
+                out.steps.push(Step {
+                    key: key.clone(),
+                    reason: "not in the source; not written by s3sync (--delete-foreign)".into(),
+                    change: Change::Delete {
                         path: None,
                         recorded: None,
                         remote_etag: Some(o.etag.clone()),
                     },
-                ));
+                });
             } else {
                 out.foreign.push(key.clone());
             }

@@ -304,6 +304,7 @@ mod tests {
                 ..Headers::default()
             },
             etag: Some("e".into()),
+            version_id: None,
         }
     }
 

@@ -50,7 +50,7 @@ impl<'a> RecordWriter<'a> {
         let condition = Condition::unchanged_since(etag);
         let upload = Upload::from_bytes(&key, intent.to_stored(), record_headers());
         match self.store.put(upload, condition).await {
-            Ok(etag) => Some(etag),
+            Ok(stored) => Some(stored.etag),
             Err(e) if e.kind == ErrorKind::PreconditionFailed => {
                 self.error = Some(format!(
                     "concurrent push: another push wrote the intent record {}/{key} first; this push changed nothing. Rerun it",
@@ -99,8 +99,8 @@ impl<'a> RecordWriter<'a> {
             .put(manifest_upload(self.key, manifest), condition)
             .await
         {
-            Ok(etag) => {
-                self.etag = Some(etag);
+            Ok(stored) => {
+                self.etag = Some(stored.etag);
                 self.stored = Some(Arc::new(manifest.clone()));
                 return true;
             }
@@ -156,8 +156,8 @@ impl<'a> RecordWriter<'a> {
                 .put(manifest_upload(self.key, &merged), condition)
                 .await
             {
-                Ok(etag) => {
-                    self.etag = Some(etag);
+                Ok(stored) => {
+                    self.etag = Some(stored.etag);
                     self.stored = Some(Arc::new(merged));
                     return Ok(());
                 }

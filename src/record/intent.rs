@@ -157,6 +157,7 @@ mod tests {
                     size: 1,
                     headers: Headers::default(),
                     etag: Some("e".into()),
+                    version_id: None,
                 },
             );
         }
