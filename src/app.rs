@@ -81,6 +81,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             };
             commands::push::command(global, &args.sync, ui, mode).await
         }
+        Command::Log(args) => {
+            commands::log::command(global, args, &Ui::new(global, args.json)).await
+        }
+        Command::Rollback(args) => {
+            commands::rollback::command(global, args, Ui::new(global, args.json)).await
+        }
         Command::Manifest(args) => {
             commands::manifest::command(global, args, Ui::new(global, true)).await
         }

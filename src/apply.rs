@@ -1,6 +1,7 @@
 //! Apply a plan: record the intent, then uploads and header updates with
 //! bounded concurrency (files matching `order` last), then deletes (only if
-//! every upload succeeded), then the remote manifest.
+//! every upload succeeded), then the deploy record (`history`), then the
+//! remote manifest.
 //!
 //! `upload` turns a source file into an upload body, `outcome` holds what
 //! each step did, `record_writer` writes the intent and the manifest with
@@ -20,10 +21,12 @@ use crate::record::intent::{Intent, RemoteRecord};
 use crate::record::manifest::{Entry, Headers, Manifest};
 use crate::store::{Condition, ErrorKind, SharedStore, StoreError};
 
+mod history;
 mod outcome;
 mod record_writer;
 mod upload;
 
+pub use history::DeployOptions;
 pub use outcome::{Applied, Outcome, Status};
 use record_writer::RecordWriter;
 pub use upload::UploadOptions;
@@ -37,6 +40,9 @@ pub struct ApplyOptions {
     pub order: GlobList,
     pub prefix: String,
     pub manifest_key: String,
+    /// Record a deploy in the history when something landed (`None`: keep
+    /// the history as it is).
+    pub deploy: Option<DeployOptions>,
 }
 
 /// What the plan was made against: the effective remote manifest (an
@@ -365,6 +371,7 @@ pub async fn apply(
             outcome.status = Status::Done;
         }
     }
+    let mut deploy = None;
     if record.error.is_none() {
         let mut after = manifest_after(
             &options.prefix,
@@ -373,14 +380,48 @@ pub async fn apply(
             &landed_now(plan, &outcomes),
         );
         after.settled = settled;
-        record
-            .save_if_changed(&after, &landed_keys(plan, &outcomes))
-            .await;
+        let landed = landed_keys(plan, &outcomes);
+        let mut dropped = Vec::new();
+        if let Some(options_deploy) = &options.deploy {
+            let before: Vec<String> = after.deploys.iter().map(|d| d.id.clone()).collect();
+            crate::record::history::trim(&mut after.deploys, options_deploy.keep);
+            if !landed.is_empty() && options_deploy.keep > 0 {
+                let counts = history::counts(plan, &outcomes);
+                match history::record(
+                    &store,
+                    &options.manifest_key,
+                    &mut after,
+                    counts,
+                    options_deploy,
+                )
+                .await
+                {
+                    Ok(id) => deploy = Some(id),
+                    Err(e) => observer.event(Event::Warning(&e)),
+                }
+            }
+            dropped = before
+                .into_iter()
+                .filter(|id| !after.deploys.iter().any(|d| d.id == *id))
+                .collect();
+        }
+        record.save_if_changed(&after, &landed).await;
+        let listed = record.stored.as_deref().map(|m| &m.deploys);
+        if record.error.is_none() && listed == Some(&after.deploys) {
+            if let Some(warning) =
+                history::delete_records(&store, &options.manifest_key, &dropped).await
+            {
+                observer.event(Event::Warning(&warning));
+            }
+        } else {
+            deploy = None;
+        }
     }
     Applied {
         outcomes,
         manifest_written: record.stored != base.record.manifest,
         manifest_error: record.error,
+        deploy,
     }
 }
 

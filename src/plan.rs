@@ -2,7 +2,8 @@
 //! one [`Step`] per key, with a reason. `diff`, `push --dry-run`, the
 //! summary and `--json` all render this one value. Modification times are
 //! never evidence: only SHA-256, size, ETags and headers are compared.
-//! `steps` holds what a plan is, `manifest_after` the record a push leaves.
+//! `steps` holds what a plan is, `manifest_after` the record a push leaves,
+//! `rollback` the plan that returns the bucket to an earlier deploy.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,9 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::record::manifest::{Entry, Headers, Manifest};
 
 mod manifest_after;
+mod rollback;
 mod steps;
 
 pub use manifest_after::{Effect, manifest_after};
+pub use rollback::{RollbackPlan, Unrestorable, rollback};
 pub use steps::{Action, Change, Kept, Plan, Step};
 
 /// One object as a bucket listing shows it (plus its headers when a HEAD

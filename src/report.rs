@@ -76,6 +76,9 @@ struct JsonReport<'a> {
     stale: &'a [String],
     foreign: &'a [String],
     manifest_error: Option<&'a str>,
+    /// The id of the deploy recorded in the history (`s3sync log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy: Option<&'a str>,
 }
 
 /// The JSON document for `diff` (`applied` = None) or `push`.
@@ -106,6 +109,7 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
         stale: &plan.stale,
         foreign: &plan.foreign,
         manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
+        deploy: applied.and_then(|a| a.deploy.as_deref()),
     };
     let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
     out.push('\n');
@@ -233,6 +237,12 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
             out,
             "kept: {} no longer in the source (push --delete removes them)",
             plural(plan.stale.len(), "object", "objects")
+        );
+    }
+    if let Some(id) = &applied.deploy {
+        let _ = writeln!(
+            out,
+            "recorded as deploy {id} (`s3sync log` lists deploys, `s3sync rollback` restores the one before)"
         );
     }
     if let Some(e) = &applied.manifest_error {

@@ -80,6 +80,8 @@ pub struct Applied {
     /// Why the remote manifest could not be written, if it could not.
     pub manifest_error: Option<String>,
     pub manifest_written: bool,
+    /// The id of the deploy this run recorded in the history, if it did.
+    pub deploy: Option<String>,
 }
 
 impl Applied {

@@ -79,11 +79,13 @@ impl<'a> RecordWriter<'a> {
                 m.entries == manifest.entries
                     && m.pending == manifest.pending
                     && m.settled == manifest.settled
+                    && m.deploys == manifest.deploys
             }
             None => {
                 manifest.entries.is_empty()
                     && manifest.pending.is_empty()
                     && manifest.settled.is_none()
+                    && manifest.deploys.is_empty()
             }
         };
         same || self.save(manifest, touched).await
@@ -173,8 +175,9 @@ fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
     Upload::from_bytes(key, manifest.to_stored(), record_headers())
 }
 
-/// The manifest and the intent: gzip JSON, private, never cached.
-fn record_headers() -> Headers {
+/// The record objects (the manifest, the intent, deploy records): gzip
+/// JSON, private, never cached.
+pub(super) fn record_headers() -> Headers {
     Headers {
         content_type: "application/json".into(),
         content_encoding: Some("gzip".into()),

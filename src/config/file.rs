@@ -160,6 +160,7 @@ pub struct SyncSection {
     pub jobs: Option<i64>,
     pub order: Option<Vec<Spanned<String>>>,
     pub manifest: Option<String>,
+    pub history: Option<i64>,
     pub attempts: Option<i64>,
     pub stall_timeout: Option<f64>,
     pub timeout: Option<f64>,

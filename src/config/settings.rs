@@ -230,6 +230,8 @@ pub struct SyncSettings {
     pub jobs: usize,
     pub order: Vec<GlobSpec>,
     pub manifest: String,
+    /// Deploys kept in the history (0: none).
+    pub history: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,5 +1,6 @@
 //! How a push runs: deletes and their limit, uploads in flight, the upload
-//! order, and the name of the record of the last push.
+//! order, the name of the record of the last push, and how many deploys
+//! the history keeps.
 
 use super::{Layers, Problems};
 use crate::config::defaults;
@@ -30,12 +31,26 @@ pub(super) fn settings(layers: &Layers, problems: &mut Problems) -> SyncSettings
             "[sync] manifest '{manifest}' must be a plain file name (it is stored under the prefix)"
         ));
     }
+    let max = crate::record::history::MAX_DEPLOYS;
+    let history = match section.and_then(|s| s.history) {
+        None => defaults::HISTORY,
+        Some(n) => match usize::try_from(n) {
+            Ok(n) if n <= max => n,
+            _ => {
+                problems.push(format!(
+                    "[sync] history is {n}: it must be 0 (no history) to {max} (the deploys kept for `s3sync log` and `rollback`)"
+                ));
+                defaults::HISTORY
+            }
+        },
+    };
     SyncSettings {
         delete: layers.flags.delete || section.and_then(|s| s.delete).unwrap_or(false),
         max_deletes,
         jobs,
         order,
         manifest,
+        history,
     }
 }
 
