@@ -58,8 +58,9 @@ fn pick<'a>(history: &'a [Deploy], id: Option<&str>, target: &str) -> anyhow::Re
     }
 }
 
-/// The error that stops a rollback whose bytes cannot all be found.
-fn refusal(deploy: &Deploy, missing: &[Unrestorable], bucket: &str) -> anyhow::Error {
+/// The error that stops a rollback whose bytes cannot all be found
+/// (`bucket`: the S3 bucket, `None` for a `file://` target).
+fn refusal(deploy: &Deploy, missing: &[Unrestorable], bucket: Option<&str>) -> anyhow::Error {
     let mut text = format!(
         "cannot roll back to deploy {}: the bytes of {} object(s) it holds cannot be found in the bucket, so nothing was changed:",
         deploy.id,
@@ -82,8 +83,18 @@ fn refusal(deploy: &Deploy, missing: &[Unrestorable], bucket: &str) -> anyhow::E
         .map_or_else(String::new, |c| format!(" (commit {c})"));
     let _ = write!(
         text,
-        "\nFix: to return to that deploy now, check out its build{build} and push it. So that later deploys can be rolled back, enable versioning on the bucket (`aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled`); s3sync records each object's version from the next push on"
+        "\nFix: to return to that deploy now, check out its build{build} and push it."
     );
+    let _ = match bucket {
+        Some(bucket) => write!(
+            text,
+            " So that later deploys can be rolled back, enable versioning on the bucket (`aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled`); s3sync records each object's version from the next push on"
+        ),
+        None => write!(
+            text,
+            " A file:// target keeps no earlier versions, so only deploys whose bytes are still there can be rolled back to"
+        ),
+    };
     anyhow::anyhow!(text)
 }
 
@@ -143,10 +154,10 @@ pub async fn load_and_plan_rollback(
     }
     if !planned.missing.is_empty() {
         let bucket = match &settings.destination {
-            Some(crate::config::Destination::S3 { bucket }) => bucket.clone(),
-            _ => "BUCKET".into(),
+            Some(crate::config::Destination::S3 { bucket }) => Some(bucket.as_str()),
+            _ => None,
         };
-        return Err(refusal(&deploy, &planned.missing, &bucket));
+        return Err(refusal(&deploy, &planned.missing, bucket));
     }
     Ok(RollbackPlanned {
         record,

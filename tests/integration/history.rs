@@ -61,6 +61,9 @@ async fn objects(s3: &S3) -> BTreeMap<String, Object> {
     out
 }
 
+/// When to kill a run, from the requests seen so far.
+type KillPoint<'a> = dyn Fn(&[Seen]) -> bool + 'a;
+
 /// Each key with its ETag: what a listing shows.
 async fn listing(s3: &S3) -> Vec<(String, String)> {
     let out = s3
@@ -131,7 +134,7 @@ async fn rollback_on_a_versioned_bucket_restores_bytes_headers_and_acls() {
     )
     .expect(0);
     let v1 = objects(&s3).await;
-    assert!(!v1["static/robots.txt"].content_type.is_none() && v1["static/robots.txt"].public);
+    assert!(v1["static/robots.txt"].public, "v1 is public");
     // (push_v1_then_v2 pushes v1 again: unchanged, no new deploy.)
     push_v1_then_v2(&sb, &s3);
     let v2 = objects(&s3).await;
@@ -271,7 +274,7 @@ async fn a_killed_rollback_converges_on_the_next_run() {
     };
     // Kill it after its first copies, half-way, and once its deploy record
     // is written but not the manifest that lists it.
-    let kill_points: [&dyn Fn(&[Seen]) -> bool; 3] = [
+    let kill_points: [&KillPoint<'_>; 3] = [
         &|seen| copies(seen) >= 2,
         &|seen| copies(seen) >= 20,
         &|seen| record_put(seen),
@@ -342,6 +345,17 @@ async fn history_keeps_the_configured_number_of_deploy_records() {
     run.expect(0);
     assert_eq!(crate::support::summary(&run, "foreign"), 0);
     assert!(all_keys(&s3).await.contains(record));
+    // The clock of the tests, when it is wrong, stops a push before it
+    // changes anything.
+    sb.write("site/a.css", "a{} /* later */");
+    let bad = sb.run_env(&["push"], &[("S3SYNC_NOW", "yesterday")]);
+    bad.expect(2);
+    assert!(
+        bad.stderr
+            .contains("S3SYNC_NOW 'yesterday' is not an RFC 3339 UTC time"),
+        "{}",
+        bad.stderr
+    );
     // Rolling back past what the history keeps names the deploys it has.
     let old = sb.run(&["rollback", "20261203T100000Z"]);
     old.expect(2);
