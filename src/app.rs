@@ -84,6 +84,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Prune(args) => {
             commands::prune::command(global, args, Ui::new(global, args.json)).await
         }
+        Command::Log(args) => {
+            commands::log::command(global, args, &Ui::new(global, args.json)).await
+        }
+        Command::Rollback(args) => {
+            commands::rollback::command(global, args, Ui::new(global, args.json)).await
+        }
         Command::Manifest(args) => {
             commands::manifest::command(global, args, Ui::new(global, true)).await
         }

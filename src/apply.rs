@@ -1,7 +1,8 @@
 //! Apply a plan: record the intent, then uploads and header updates with
 //! bounded concurrency (files matching `order` last), then deletes and
-//! prunes (only if every upload succeeded), then the remote manifest, which
-//! also carries the record-only steps (retirements, keys live again).
+//! prunes (only if every upload succeeded), then the deploy record
+//! (`history`), then the remote manifest, which also carries the
+//! record-only steps (retirements, keys live again).
 //!
 //! `upload` turns a source file into an upload body, `outcome` holds what
 //! each step did, `record_writer` writes the intent and the manifest with
@@ -21,10 +22,12 @@ use crate::record::intent::{Intent, RemoteRecord};
 use crate::record::manifest::{Entry, Headers, Manifest};
 use crate::store::{Condition, ErrorKind, SharedStore, StoreError};
 
+mod history;
 mod outcome;
 mod record_writer;
 mod upload;
 
+pub use history::DeployOptions;
 pub use outcome::{Applied, Outcome, Status};
 use record_writer::RecordWriter;
 pub use upload::UploadOptions;
@@ -38,6 +41,9 @@ pub struct ApplyOptions {
     pub order: GlobList,
     pub prefix: String,
     pub manifest_key: String,
+    /// Record a deploy in the history when something landed (`None`: keep
+    /// the history as it is).
+    pub deploy: Option<DeployOptions>,
 }
 
 /// What the plan was made against: the effective remote manifest (an
@@ -58,6 +64,14 @@ enum Write {
         key: String,
         headers: Headers,
         remote_etag: Option<String>,
+    },
+    /// Copy an earlier version back (rollback).
+    Restore {
+        key: String,
+        version_id: String,
+        /// The version's ETag, as recorded.
+        etag: Option<String>,
+        headers: Headers,
     },
 }
 
@@ -84,6 +98,14 @@ impl Write {
                 headers: local.headers.clone(),
                 remote_etag: remote_etag.clone(),
             }),
+            Change::Restore {
+                local, version_id, ..
+            } => Ok(Self::Restore {
+                key,
+                version_id: version_id.clone(),
+                etag: local.etag.clone(),
+                headers: local.headers.clone(),
+            }),
             Change::Delete { .. }
             | Change::Retire { .. }
             | Change::Prune { .. }
@@ -104,11 +126,25 @@ impl Write {
                 headers,
                 remote_etag,
             } => {
-                let etag = store
+                let stored = store
                     .update_headers(&key, &headers, remote_etag.as_deref())
                     .await?;
                 Ok(Outcome {
-                    etag: Some(etag),
+                    stored: Some(stored),
+                    ..Outcome::done()
+                })
+            }
+            Self::Restore {
+                key,
+                version_id,
+                etag,
+                headers,
+            } => {
+                let stored = store
+                    .restore_version(&key, &version_id, etag.as_deref(), &headers)
+                    .await?;
+                Ok(Outcome {
+                    stored: Some(stored),
                     ..Outcome::done()
                 })
             }
@@ -120,12 +156,12 @@ impl Write {
                 .expect("the task reading an upload panicked")
                 .map_err(|e| StoreError::new(ErrorKind::Other, e))?;
                 let bytes = ready.upload.size;
-                let etag = store.put(ready.upload, Condition::Always).await?;
+                let stored = store.put(ready.upload, Condition::Always).await?;
                 drop(ready.spill);
                 Ok(Outcome {
                     bytes,
                     gzip_saved: ready.gzip_saved,
-                    etag: Some(etag),
+                    stored: Some(stored),
                     ..Outcome::done()
                 })
             }
@@ -350,6 +386,7 @@ pub async fn apply(
             outcome.status = Status::Done;
         }
     }
+    let mut deploy = None;
     if record.error.is_none() {
         let mut after = manifest_after(
             &options.prefix,
@@ -358,9 +395,42 @@ pub async fn apply(
             &landed_now(plan, &outcomes),
         );
         after.settled = settled;
-        record
-            .save_if_changed(&after, &landed_keys(plan, &outcomes))
-            .await;
+        let landed = landed_keys(plan, &outcomes);
+        let mut dropped = Vec::new();
+        if let Some(options_deploy) = &options.deploy {
+            let before: Vec<String> = after.deploys.iter().map(|d| d.id.clone()).collect();
+            crate::record::history::trim(&mut after.deploys, options_deploy.keep);
+            if !landed.is_empty() && options_deploy.keep > 0 {
+                let counts = history::counts(plan, &outcomes);
+                match history::record(
+                    &store,
+                    &options.manifest_key,
+                    &mut after,
+                    counts,
+                    options_deploy,
+                )
+                .await
+                {
+                    Ok(id) => deploy = Some(id),
+                    Err(e) => observer.event(Event::Warning(&e)),
+                }
+            }
+            dropped = before
+                .into_iter()
+                .filter(|id| !after.deploys.iter().any(|d| d.id == *id))
+                .collect();
+        }
+        record.save_if_changed(&after, &landed).await;
+        let listed = record.stored.as_deref().map(|m| &m.deploys);
+        if record.error.is_none() && listed == Some(&after.deploys) {
+            if let Some(warning) =
+                history::delete_records(&store, &options.manifest_key, &dropped).await
+            {
+                observer.event(Event::Warning(&warning));
+            }
+        } else {
+            deploy = None;
+        }
     }
     if let Some(error) = &record.error {
         for &i in &retires {
@@ -373,6 +443,7 @@ pub async fn apply(
         outcomes,
         manifest_written: record.stored != base.record.manifest,
         manifest_error: record.error,
+        deploy,
     }
 }
 

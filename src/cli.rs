@@ -28,6 +28,11 @@ pub enum Command {
     /// Delete the objects `push --delete` retired whose grace period has ended (from the record
     /// alone: no source tree needed). Run it after a rollout finishes.
     Prune(PruneArgs),
+    /// List the recent deploys, newest first (id, time, counts, commit).
+    Log(LogArgs),
+    /// Return the bucket to an earlier deploy (default: the one before the newest), copying each
+    /// object's recorded version back inside the bucket.
+    Rollback(RollbackArgs),
     /// Print the local manifest (JSON) that a push would record.
     Manifest(SourceArgs),
     /// Check config, the source, credentials and bucket access before a deploy.
@@ -54,6 +59,39 @@ pub struct TargetArgs {
     /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The deploy to return to, as `s3sync log` lists it [default: the one before the newest]
+    #[arg(value_name = "DEPLOY_ID")]
+    pub deploy: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show the plan and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Delete what that deploy did not hold and s3sync wrote since (as `push --delete` would).
+    #[arg(long)]
+    pub delete: bool,
+    /// Refuse the whole rollback if it would delete more than N objects.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
+    /// Copies in flight at once [default: 32]
+    #[arg(long, short = 'j', value_name = "N", allow_negative_numbers = true)]
+    pub jobs: Option<i64>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

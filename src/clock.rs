@@ -69,6 +69,11 @@ impl Stamp {
         (seconds <= MAX_SECONDS).then_some(Self(seconds))
     }
 
+    /// As a system time (for formatting and deploy ids).
+    pub fn to_system(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.0)
+    }
+
     /// `duration` later (at most the end of year 9999).
     #[must_use]
     pub fn plus(self, duration: Duration) -> Self {

@@ -6,10 +6,12 @@
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod log;
 pub mod manifest;
 pub mod policy;
 pub mod prune;
 pub mod push;
+pub mod rollback;
 pub mod url;
 
 use std::path::{Path, PathBuf};
@@ -100,6 +102,8 @@ pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
         Command::Push(args) => overrides(global, &args.sync.source, Some(&args.sync)),
         Command::Diff(args) => overrides(global, &args.sync.source, Some(&args.sync)),
         Command::Prune(args) => prune::overrides(global, args),
+        Command::Log(args) => target_overrides(global, &args.target),
+        Command::Rollback(args) => rollback::overrides(global, args),
         Command::Manifest(args) => overrides(global, args, None),
         Command::Check(args) => tree_overrides(global, args),
         Command::Policy(args) => target_overrides(global, &args.target),

@@ -37,9 +37,18 @@ fn objects_arn(bucket: &str, prefix: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{}", key_pattern(prefix, "*"))
 }
 
+/// The IAM text for the deploy records' folder, beside the manifest.
+fn deploys_pattern(settings: &Settings) -> String {
+    let folder = crate::record::history::deploys_folder(&crate::local::manifest_key(settings));
+    format!("{}*", pattern::escape(&folder))
+}
+
 /// The IAM policy the identity running s3sync needs: list the prefix, read
 /// the manifest and objects (HEAD, CopyObject source), write objects (and
 /// abort a failed multipart upload), and only when the config needs them, set ACLs and delete.
+/// With a deploy history, read earlier versions (`rollback` copies them
+/// back) and delete old deploy records: in their folder only, when deletes
+/// are otherwise off.
 pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     let prefix = &settings.prefix;
     let mut list = json!({
@@ -53,23 +62,37 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     }
     // Large files go in parts; a failed one is aborted.
     let mut actions = vec!["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"];
+    let history = settings.sync.history > 0;
+    if history {
+        actions.push("s3:GetObjectVersion");
+    }
     if sends_acls(settings) {
         actions.push("s3:PutObjectAcl");
     }
-    if delete || settings.sync.delete {
+    let deletes = delete || settings.sync.delete;
+    if deletes {
         actions.push("s3:DeleteObject");
+    }
+    let mut statements = vec![
+        list,
+        json!({
+            "Sid": "PublishObjects",
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": objects_arn(bucket, prefix),
+        }),
+    ];
+    if history && !deletes {
+        statements.push(json!({
+            "Sid": "TrimTheDeployHistory",
+            "Effect": "Allow",
+            "Action": "s3:DeleteObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/{}", deploys_pattern(settings)),
+        }));
     }
     json!({
         "Version": "2012-10-17",
-        "Statement": [
-            list,
-            {
-                "Sid": "PublishObjects",
-                "Effect": "Allow",
-                "Action": actions,
-                "Resource": objects_arn(bucket, prefix),
-            }
-        ]
+        "Statement": statements,
     })
 }
 
@@ -85,7 +108,7 @@ pub struct PublicPolicy {
 /// `public-read` ACLs do, for buckets whose Object Ownership disables ACLs),
 /// optionally only for requests from pages on `referer`.
 ///
-/// s3sync's records (manifest, intent, `check` probes) and the objects a
+/// s3sync's records (manifest, intent, deploy records, `check` probes) and the objects a
 /// rule keeps private are excluded by an explicit Deny for principals
 /// outside the bucket's account (anonymous requests included), so the
 /// identity running s3sync still reads them. Where a rule's glob has no
@@ -132,6 +155,7 @@ pub fn public_bucket_policy(
         arn(pattern::escape(&crate::record::intent::intent_key(
             &manifest,
         ))),
+        arn(deploys_pattern(settings)),
         arn(key_pattern(prefix, ".s3sync-check-*")),
     ];
     for rule in &settings.rules {
@@ -207,8 +231,14 @@ mod tests {
                 "s3:GetObject",
                 "s3:PutObject",
                 "s3:AbortMultipartUpload",
+                "s3:GetObjectVersion",
                 "s3:DeleteObject"
             ])
+        );
+        assert_eq!(
+            p["Statement"].as_array().unwrap().len(),
+            2,
+            "deletes on: the prefix's grant covers the deploy records"
         );
         assert_eq!(p["Statement"][1]["Resource"], "arn:aws:s3:::site/*");
         assert!(
@@ -231,6 +261,37 @@ mod tests {
             p.notes[0].contains("the Referer condition is not access control"),
             "{:?}",
             p.notes
+        );
+    }
+
+    #[test]
+    fn the_history_needs_versions_and_deletes_in_its_folder_only() {
+        let s = settings("[storage]\nbucket_name = \"site\"\nlocation = \"st*r\"\n");
+        let p = iam_policy(&s, "site", false);
+        let actions = p["Statement"][1]["Action"].as_array().unwrap();
+        assert!(
+            actions.contains(&json!("s3:GetObjectVersion")),
+            "{actions:?}"
+        );
+        assert!(!actions.contains(&json!("s3:DeleteObject")), "{actions:?}");
+        assert_eq!(
+            p["Statement"][2],
+            json!({
+                "Sid": "TrimTheDeployHistory",
+                "Effect": "Allow",
+                "Action": "s3:DeleteObject",
+                "Resource": "arn:aws:s3:::site/st${*}r/.s3sync-manifest.json.deploys/*",
+            })
+        );
+        // No history: neither.
+        let s = settings("[storage]\nbucket_name = \"site\"\n[sync]\nhistory = 0\n");
+        let p = iam_policy(&s, "site", false);
+        assert_eq!(p["Statement"].as_array().unwrap().len(), 2);
+        assert!(
+            !p["Statement"][1]["Action"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("s3:GetObjectVersion"))
         );
     }
 
@@ -275,6 +336,7 @@ mod tests {
             json!([
                 "arn:aws:s3:::site/static/.s3sync-manifest.json",
                 "arn:aws:s3:::site/static/.s3sync-manifest.json.intent",
+                "arn:aws:s3:::site/static/.s3sync-manifest.json.deploys/*",
                 "arn:aws:s3:::site/static/.s3sync-check-*",
                 "arn:aws:s3:::site/static/*.pdf",
                 "arn:aws:s3:::site/static/drafts/*.html",
@@ -304,6 +366,7 @@ mod tests {
             json!([
                 "arn:aws:s3:::site/.s3sync-manifest.json",
                 "arn:aws:s3:::site/.s3sync-manifest.json.intent",
+                "arn:aws:s3:::site/.s3sync-manifest.json.deploys/*",
                 "arn:aws:s3:::site/.s3sync-check-*",
                 "arn:aws:s3:::site/secret.txt",
                 "arn:aws:s3:::site/*/secret.txt",

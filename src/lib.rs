@@ -9,7 +9,8 @@
 //! `clock` says what time it is (`S3SYNC_NOW` for tests),
 //! `iam` writes the policies, `urls` the public addresses, `escape` keeps
 //! names from the tree harmless in output, `pool` runs tasks a bounded
-//! number at a time. `app` and `ui` are the binary's
+//! number at a time, `clock` says what time it is (`S3SYNC_NOW` in
+//! tests). `app` and `ui` are the binary's
 //! side: exit codes, streams, progress bars.
 
 pub mod app;

@@ -3,9 +3,10 @@
 //! resolve each file's upload parameters (`rules`, `globs`, the
 //! `fingerprints` that build manifests name), hash it (`hash`, `cache`),
 //! encode it (`encode`), and build the manifest of what the bucket should
-//! hold (`tree`).
+//! hold (`tree`); `commit` tells the source's git commit for the history.
 
 pub mod cache;
+pub mod commit;
 pub mod encode;
 pub mod fingerprints;
 pub mod globs;

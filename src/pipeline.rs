@@ -2,7 +2,8 @@
 //! remote record, a listing when needed), make the pure plan, check the
 //! guards, then apply. `diff` stops after the plan (`load_and_plan`); `push`
 //! goes on (`guard_and_apply`). `prune` plans from the record alone
-//! (`prune::load_and_plan`) and applies the same way.
+//! (`prune::load_and_plan`) and `rollback` plans the return to an earlier
+//! deploy; both are then applied the same way.
 
 pub mod prune;
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::apply::{self, Applied, ApplyOptions, Base, UploadOptions};
+use crate::apply::{self, Applied, ApplyOptions, Base, DeployOptions, UploadOptions};
 use crate::config::{Destination, Settings};
 use crate::local::globs::GlobList;
 use crate::local::{self, LocalTree};
@@ -24,6 +25,10 @@ use crate::record::manifest::Manifest;
 use crate::store::dir::DirStore;
 use crate::store::s3::S3Store;
 use crate::store::{ConditionalRead, SharedStore, StoreError};
+
+mod rollback;
+
+pub use rollback::{RollbackPlanned, load_and_plan_rollback};
 
 /// What the user asked for besides the settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -376,18 +381,15 @@ pub fn check_guards(settings: &Settings, plan: &Plan, command: &str) -> anyhow::
     Ok(())
 }
 
-/// Check the guards, then apply the plan.
-pub async fn guard_and_apply(
+/// How a plan is applied under `settings`, recording a deploy as `deploy`
+/// says.
+pub fn apply_options(
     settings: &Settings,
-    store: SharedStore,
-    planned: &Planned,
-    observer: Arc<dyn Observer>,
-    cancel: Arc<std::sync::atomic::AtomicBool>,
-) -> anyhow::Result<Applied> {
-    check_guards(settings, &planned.plan, planned.command)?;
+    deploy: Option<DeployOptions>,
+) -> anyhow::Result<ApplyOptions> {
     let order = GlobList::new(&settings.sync.order)
         .map_err(|p| anyhow::anyhow!("[sync] order: {}", p.join("; ")))?;
-    let options = ApplyOptions {
+    Ok(ApplyOptions {
         jobs: settings.sync.jobs,
         upload: UploadOptions {
             gzip_level: settings.gzip.level,
@@ -398,7 +400,43 @@ pub async fn guard_and_apply(
         order,
         prefix: settings.prefix.clone(),
         manifest_key: local::manifest_key(settings),
+        deploy,
+    })
+}
+
+/// What the deploy a push records says about itself: the time, and the
+/// source's commit when the plan changes anything (git is not asked for a
+/// push that records no deploy).
+pub async fn deploy_options(
+    settings: &Settings,
+    plan: &Plan,
+    rollback_to: Option<String>,
+) -> anyhow::Result<DeployOptions> {
+    let keep = settings.sync.history;
+    let commit = if keep > 0 && plan.has_changes() && rollback_to.is_none() {
+        local::commit::source_commit(settings.source.as_deref()).await
+    } else {
+        None
     };
+    Ok(DeployOptions {
+        keep,
+        now: crate::clock::now()?.to_system(),
+        commit,
+        rollback_to,
+    })
+}
+
+/// Check the guards, then apply the plan.
+pub async fn guard_and_apply(
+    settings: &Settings,
+    store: SharedStore,
+    planned: &Planned,
+    observer: Arc<dyn Observer>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<Applied> {
+    check_guards(settings, &planned.plan, planned.command)?;
+    let deploy = deploy_options(settings, &planned.plan, None).await?;
+    let options = apply_options(settings, Some(deploy))?;
     let base = Base {
         manifest: planned.remote.manifest.as_deref(),
         record: &planned.record,

@@ -2,7 +2,8 @@
 //! one [`Step`] per key, with a reason. `diff`, `push --dry-run`, the
 //! summary and `--json` all render this one value. Modification times are
 //! never evidence: only SHA-256, size, ETags and headers are compared.
-//! `steps` holds what a plan is, `manifest_after` the record a push leaves.
+//! `steps` holds what a plan is, `manifest_after` the record a push leaves,
+//! `rollback` the plan that returns the bucket to an earlier deploy.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,11 +14,13 @@ use crate::record::manifest::{Entry, Headers, Manifest};
 
 mod manifest_after;
 mod retention;
+mod rollback;
 mod steps;
 
 pub use manifest_after::{Effect, manifest_after};
 use retention::Removed;
 pub use retention::prune_plan;
+pub use rollback::{RollbackPlan, Unrestorable, rollback};
 pub use steps::{Action, Change, Kept, Plan, Step};
 
 /// One object as a bucket listing shows it (plus its headers when a HEAD
@@ -47,8 +50,8 @@ pub struct PlanOptions {
     pub delete_foreign: bool,
     /// Re-upload every file.
     pub force: bool,
-    /// The remote manifest's key; neither it nor its intent record is
-    /// ever planned as an object.
+    /// The remote manifest's key; no record object (it, its intent, the
+    /// deploy records) is ever planned as an object.
     pub manifest_key: String,
     /// The key prefix with its trailing `/` (empty for the whole bucket):
     /// keys outside it are never planned, whatever a manifest says.
@@ -223,6 +226,63 @@ fn plan_local(facts: &KeyFacts<'_>) -> Step {
     step(reason.into(), Change::New { local: local() })
 }
 
+/// A key s3sync wrote (or may have: pending) that the tree being
+/// published no longer holds: the input of [`removal`].
+pub(crate) struct RemovedKey<'a> {
+    pub(crate) key: &'a String,
+    /// Its manifest entry (`None`: only pending).
+    pub(crate) recorded: Option<&'a Entry>,
+    /// The entry, unless a listing contradicts it.
+    pub(crate) trusted: Option<&'a Entry>,
+    pub(crate) listing_present: bool,
+    pub(crate) listed: Option<&'a RemoteObject>,
+}
+
+/// What happens to a key the source no longer holds: the one removal path
+/// `push` and `rollback` share. Gone already: vanished; deletes on: a
+/// delete step; otherwise kept (stale).
+pub(crate) fn removal(out: &mut Plan, removed: &RemovedKey<'_>, options: &PlanOptions) {
+    let key = removed.key;
+    if removed.listing_present && removed.listed.is_none() {
+        out.vanished.push(key.clone());
+    } else if let Some(m) = removed.recorded {
+        // Retire (kept for its grace period), prune (grace over), delete
+        // (no grace), or keep (deletes off): `retention` decides.
+        let remote_etag = removed
+            .listed
+            .map(|o| o.etag.clone())
+            .or_else(|| m.etag.clone());
+        let plain_delete = || Step {
+            key: key.clone(),
+            reason: "not in the source".into(),
+            change: Change::Delete {
+                path: Some(m.path.clone()),
+                recorded: removed.trusted.cloned().map(Box::new),
+                remote_etag: remote_etag.clone(),
+            },
+        };
+        match retention::removed(key, m, remote_etag.clone(), options, plain_delete) {
+            Removed::Step(step) => out.steps.push(step),
+            Removed::Retained(due) => out.retained.push((key.clone(), due)),
+            Removed::Stale => out.stale.push(key.clone()),
+        }
+    } else if !options.delete {
+        out.stale.push(key.clone());
+    } else {
+        // A delete an earlier push started and did not finish.
+        out.steps.push(Step {
+            key: key.clone(),
+            reason: "not in the source (an interrupted push had started writing or deleting it)"
+                .into(),
+            change: Change::Delete {
+                path: None,
+                recorded: None,
+                remote_etag: removed.listed.map(|o| o.etag.clone()),
+            },
+        });
+    }
+}
+
 /// Build the plan. `local_etags` holds, for keys that need a listing
 /// comparison, the MD5 (hex) of the bytes s3sync would store.
 pub fn plan(
@@ -236,7 +296,6 @@ pub fn plan(
     let manifest = remote.manifest.as_ref().map_or(&empty, |m| &m.entries);
     let pending = remote.manifest.as_ref().map_or(&no_pending, |m| &m.pending);
     let listing = remote.listing.as_ref();
-    let intent_key = crate::record::intent::intent_key(&options.manifest_key);
     let keys: BTreeSet<&String> = local
         .entries
         .keys()
@@ -244,16 +303,12 @@ pub fn plan(
         .chain(pending)
         .chain(listing.into_iter().flat_map(BTreeMap::keys))
         .filter(|k| {
-            **k != options.manifest_key && **k != intent_key && k.starts_with(&options.key_prefix)
+            !crate::record::is_record_key(&options.manifest_key, k)
+                && k.starts_with(&options.key_prefix)
         })
         .collect();
     let mut out = Plan::default();
     out.steps.reserve(keys.len());
-    let delete = |key: &String, reason: &'static str, change| Step {
-        key: key.clone(),
-        reason: reason.into(),
-        change,
-    };
     for key in keys {
         let m = manifest.get(key);
         let o = listing.and_then(|l| l.get(key));
@@ -272,56 +327,29 @@ pub fn plan(
                 local_etag: local_etags.get(key),
                 force: options.force,
             }));
-        } else if let Some(m) = m {
-            let remote_etag = o.map(|o| o.etag.clone()).or_else(|| m.etag.clone());
-            if listing.is_some() && o.is_none() {
-                out.vanished.push(key.clone());
-                continue;
-            }
-            let plain_delete = || {
-                delete(
+        } else if m.is_some() || pending.contains(key) {
+            removal(
+                &mut out,
+                &RemovedKey {
                     key,
-                    "not in the source",
-                    Change::Delete {
-                        path: Some(m.path.clone()),
-                        recorded: trusted.cloned().map(Box::new),
-                        remote_etag: remote_etag.clone(),
-                    },
-                )
-            };
-            match retention::removed(key, m, remote_etag.clone(), options, plain_delete) {
-                Removed::Step(step) => out.steps.push(step),
-                Removed::Retained(due) => out.retained.push((key.clone(), due)),
-                Removed::Stale => out.stale.push(key.clone()),
-            }
-        } else if pending.contains(key) {
-            // A delete an earlier push started and did not finish.
-            if listing.is_some() && o.is_none() {
-                out.vanished.push(key.clone());
-            } else if options.delete {
-                out.steps.push(delete(
-                    key,
-                    "not in the source (an interrupted push had started writing or deleting it)",
-                    Change::Delete {
-                        path: None,
-                        recorded: None,
-                        remote_etag: o.map(|o| o.etag.clone()),
-                    },
-                ));
-            } else {
-                out.stale.push(key.clone());
-            }
+                    recorded: m,
+                    trusted,
+                    listing_present: listing.is_some(),
+                    listed: o,
+                },
+                options,
+            );
         } else if let Some(o) = o {
             if options.delete && options.delete_foreign {
-                out.steps.push(delete(
-                    key,
-                    "not in the source; not written by s3sync (--delete-foreign)",
-                    Change::Delete {
+                out.steps.push(Step {
+                    key: key.clone(),
+                    reason: "not in the source; not written by s3sync (--delete-foreign)".into(),
+                    change: Change::Delete {
                         path: None,
                         recorded: None,
                         remote_etag: Some(o.etag.clone()),
                     },
-                ));
+                });
             } else {
                 out.foreign.push(key.clone());
             }

@@ -96,6 +96,9 @@ struct JsonReport<'a> {
     /// Keys retired earlier, kept until their grace period ends.
     retained: Vec<retention::JsonRetained<'a>>,
     manifest_error: Option<&'a str>,
+    /// The id of the deploy recorded in the history (`s3sync log`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy: Option<&'a str>,
 }
 
 /// The JSON document for `diff` (`applied` = None) or `push`.
@@ -128,6 +131,7 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
         foreign: &plan.foreign,
         retained: retention::json_retained(plan),
         manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
+        deploy: applied.and_then(|a| a.deploy.as_deref()),
     };
     let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
     out.push('\n');
@@ -268,6 +272,12 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
         );
     }
     retention::retained_summary(&mut out, plan);
+    if let Some(id) = &applied.deploy {
+        let _ = writeln!(
+            out,
+            "recorded as deploy {id} (`s3sync log` lists deploys, `s3sync rollback` restores the one before)"
+        );
+    }
     if let Some(e) = &applied.manifest_error {
         let _ = writeln!(out, "error: {e}");
     }
@@ -344,6 +354,7 @@ mod tests {
             etag: Some("e".into()),
             fingerprint: false,
             retired: None,
+            version_id: None,
         }
     }
 

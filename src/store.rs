@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::record::manifest::Headers;
+use crate::record::manifest::{Headers, Stored};
 
 /// Object bytes to send.
 #[derive(Debug, Clone)]
@@ -185,17 +185,46 @@ pub trait Store: Send + Sync {
         })
     }
 
-    /// Write an object; returns its new (unquoted) ETag.
-    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError>;
+    /// Write an object; returns its new ETag (and version, on a versioned
+    /// bucket).
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<Stored, StoreError>;
 
     /// Replace an object's headers without sending its bytes again, only if
-    /// it still has `etag` (when given). Returns the new ETag.
+    /// it still has `etag` (when given). Returns the new ETag (and version).
     async fn update_headers(
         &self,
         key: &str,
         headers: &Headers,
         etag: Option<&str>,
-    ) -> Result<String, StoreError>;
+    ) -> Result<Stored, StoreError>;
+
+    /// Whether `key` still has the version `version_id` (a versioned S3
+    /// bucket). Stores without versions have none.
+    async fn has_version(&self, key: &str, version_id: &str) -> Result<bool, StoreError> {
+        let _ = (key, version_id);
+        Ok(false)
+    }
+
+    /// Make version `version_id` of `key` (with ETag `etag`, when known)
+    /// its current version again, with `headers`, by a copy inside the
+    /// bucket (S3 only: the bytes never leave it). Returns the new ETag and
+    /// version.
+    async fn restore_version(
+        &self,
+        key: &str,
+        version_id: &str,
+        etag: Option<&str>,
+        headers: &Headers,
+    ) -> Result<Stored, StoreError> {
+        let _ = (version_id, etag, headers);
+        Err(StoreError::new(
+            ErrorKind::Other,
+            format!(
+                "{key}: {} keeps no earlier versions, so nothing can be restored from one",
+                self.describe()
+            ),
+        ))
+    }
 
     /// Every object under `prefix` (a folder-like prefix ending in `/`, or
     /// empty for the whole bucket). Always scoped to `prefix`: the printed

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::plan::Effect;
+use crate::record::manifest::Stored;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,7 +23,8 @@ pub struct Outcome {
     pub bytes: u64,
     /// Bytes gzip saved on this object.
     pub gzip_saved: u64,
-    pub etag: Option<String>,
+    /// What the store said of the object written (ETag, version).
+    pub stored: Option<Stored>,
     /// A failure after which the change may still have landed (a timeout,
     /// a cut connection, a 5xx).
     pub maybe_landed: bool,
@@ -35,7 +37,7 @@ impl Outcome {
             error: None,
             bytes: 0,
             gzip_saved: 0,
-            etag: None,
+            stored: None,
             maybe_landed: false,
         }
     }
@@ -65,7 +67,7 @@ impl Outcome {
     /// What the step did to the bucket, as far as is known.
     pub(super) fn landed(&self) -> Effect {
         match (self.status, self.maybe_landed) {
-            (Status::Done, _) => Effect::Applied(self.etag.clone()),
+            (Status::Done, _) => Effect::Applied(self.stored.clone()),
             (_, true) => Effect::Unknown,
             _ => Effect::Untouched,
         }
@@ -78,6 +80,8 @@ pub struct Applied {
     /// Why the remote manifest could not be written, if it could not.
     pub manifest_error: Option<String>,
     pub manifest_written: bool,
+    /// The id of the deploy this run recorded in the history, if it did.
+    pub deploy: Option<String>,
 }
 
 impl Applied {

@@ -50,7 +50,7 @@ impl<'a> RecordWriter<'a> {
         let condition = Condition::unchanged_since(etag);
         let upload = Upload::from_bytes(&key, intent.to_stored(), record_headers());
         match self.store.put(upload, condition).await {
-            Ok(etag) => Some(etag),
+            Ok(stored) => Some(stored.etag),
             Err(e) if e.kind == ErrorKind::PreconditionFailed => {
                 self.error = Some(format!(
                     "concurrent push: another push wrote the intent record {}/{key} first; this push changed nothing. Rerun it",
@@ -79,11 +79,13 @@ impl<'a> RecordWriter<'a> {
                 m.entries == manifest.entries
                     && m.pending == manifest.pending
                     && m.settled == manifest.settled
+                    && m.deploys == manifest.deploys
             }
             None => {
                 manifest.entries.is_empty()
                     && manifest.pending.is_empty()
                     && manifest.settled.is_none()
+                    && manifest.deploys.is_empty()
             }
         };
         same || self.save(manifest, touched).await
@@ -99,8 +101,8 @@ impl<'a> RecordWriter<'a> {
             .put(manifest_upload(self.key, manifest), condition)
             .await
         {
-            Ok(etag) => {
-                self.etag = Some(etag);
+            Ok(stored) => {
+                self.etag = Some(stored.etag);
                 self.stored = Some(Arc::new(manifest.clone()));
                 return true;
             }
@@ -156,8 +158,8 @@ impl<'a> RecordWriter<'a> {
                 .put(manifest_upload(self.key, &merged), condition)
                 .await
             {
-                Ok(etag) => {
-                    self.etag = Some(etag);
+                Ok(stored) => {
+                    self.etag = Some(stored.etag);
                     self.stored = Some(Arc::new(merged));
                     return Ok(());
                 }
@@ -173,8 +175,9 @@ fn manifest_upload(key: &str, manifest: &Manifest) -> Upload {
     Upload::from_bytes(key, manifest.to_stored(), record_headers())
 }
 
-/// The manifest and the intent: gzip JSON, private, never cached.
-fn record_headers() -> Headers {
+/// The record objects (the manifest, the intent, deploy records): gzip
+/// JSON, private, never cached.
+pub(super) fn record_headers() -> Headers {
     Headers {
         content_type: "application/json".into(),
         content_encoding: Some("gzip".into()),

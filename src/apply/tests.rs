@@ -1,6 +1,6 @@
 //! `apply` through a push: ordering (intent, assets, HTML, manifest),
 //! gzip bodies, failures that skip deletes or stop new uploads, files that
-//! changed after hashing, and Ctrl-C.
+//! changed after hashing, and Ctrl-C; `history.rs`: the deploy history.
 
 use std::sync::Arc;
 
@@ -8,11 +8,12 @@ use super::*;
 use crate::pipeline::{self, PipelineOptions};
 use crate::progress::Silent;
 use crate::store::{ErrorKind, StoreError};
-use fixture::{Fixture, no_cancel, puts};
+use fixture::{Fixture, no_cancel, puts, without_ids};
 
 /// Shared with the record writer's tests.
 pub(super) mod fixture;
 mod retention;
+mod history;
 
 #[tokio::test]
 async fn html_goes_after_assets_and_the_manifest_last() {
@@ -25,9 +26,10 @@ async fn html_goes_after_assets_and_the_manifest_last() {
     let settings = f.settings("[sync]\njobs = 1\n");
     let (_, applied) = f.push(&settings).await;
     assert_eq!(applied.failed(), 0);
-    let log = f.store.take_log();
+    let log = without_ids(f.store.take_log());
     let order = puts(&log);
-    // The intent first, assets, then HTML, then the record.
+    // The intent first, assets, then HTML, then the deploy's record, then
+    // the manifest that lists it.
     assert_eq!(
         order,
         [
@@ -36,6 +38,7 @@ async fn html_goes_after_assets_and_the_manifest_last() {
             "static/b.js",
             "static/index.html",
             "static/sub/page.html",
+            "static/.s3sync-manifest.json.deploys/ID",
             "static/.s3sync-manifest.json"
         ]
     );
@@ -102,13 +105,14 @@ async fn a_failed_upload_skips_deletes_and_the_manifest_stays_exact() {
     // The record read, the intent recorded (the upload and the delete), the
     // upload, the delete, the final record: the manifest is written once.
     assert_eq!(
-        f.store.take_log(),
+        without_ids(f.store.take_log()),
         [
             "get static/.s3sync-manifest.json",
             "get static/.s3sync-manifest.json.intent",
             "put static/.s3sync-manifest.json.intent",
             "put static/edit.css",
             "delete static/drop.css",
+            "put static/.s3sync-manifest.json.deploys/ID",
             "put static/.s3sync-manifest.json"
         ]
     );
@@ -255,8 +259,12 @@ async fn cancel_stops_new_work_and_records_what_was_done() {
     assert_eq!(m.entries.len(), 5, "the record matches the bucket");
     assert_eq!(
         f.store.keys().len(),
-        5 + 2,
-        "5 files, the manifest, the intent"
+        5 + 3,
+        "5 files, the manifest, the intent, the deploy record"
+    );
+    assert_eq!(
+        m.deploys[0].counts.new, 5,
+        "an interrupted push is a deploy"
     );
 }
 

@@ -119,7 +119,7 @@ pub async fn command(
 /// `cancel` tells why). A second Ctrl-C completes this future, and the
 /// caller stops the push at once. (Before anything changes, Ctrl-C simply
 /// ends the process.)
-async fn interrupted_twice(cancel: Arc<AtomicBool>, ui: Ui) {
+pub(super) async fn interrupted_twice(cancel: Arc<AtomicBool>, ui: Ui) {
     if tokio::signal::ctrl_c().await.is_err() {
         return std::future::pending().await;
     }

@@ -28,6 +28,8 @@ pub(super) const ACL: &str = "public-read";
 pub(super) const JOBS: usize = 32;
 /// The record of the last push, stored under the prefix.
 pub(super) const MANIFEST: &str = ".s3sync-manifest.json";
+/// Deploys kept in the history.
+pub(super) const HISTORY: usize = 20;
 /// Uploaded after everything else.
 pub(super) const ORDER: &str = "**/*.html";
 

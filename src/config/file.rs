@@ -162,6 +162,7 @@ pub struct SyncSection {
     pub manifest: Option<String>,
     /// How long a removed file's object stays: "7d", "12h", "0s".
     pub keep_removed: Option<String>,
+    pub history: Option<i64>,
     pub attempts: Option<i64>,
     pub stall_timeout: Option<f64>,
     pub timeout: Option<f64>,

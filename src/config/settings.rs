@@ -239,6 +239,8 @@ pub struct SyncSettings {
     /// value applies to every file.
     #[serde(serialize_with = "as_text::optional_seconds")]
     pub keep_removed: Option<Duration>,
+    /// Deploys kept in the history (0: none).
+    pub history: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -35,7 +35,7 @@ pub enum LocalError {
     )]
     KeyTooLong { path: String, len: usize },
     #[error(
-        "{path} maps to the key {key}, which s3sync uses for its manifest record: rename the file or set [sync] manifest to another name"
+        "{path} maps to the key {key}, which s3sync uses for its records (the manifest, its intent, the deploy history): rename the file or set [sync] manifest to another name"
     )]
     ManifestClash { path: String, key: String },
     #[error("cannot read {path}: {source}")]
@@ -101,7 +101,6 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         bytes: scan.files.iter().map(|f| f.size).sum(),
     });
     let manifest_key = manifest_key(settings);
-    let intent_key = crate::record::intent::intent_key(&manifest_key);
     let mut keyed = Vec::with_capacity(scan.files.len());
     for file in &scan.files {
         let key = key_for(&settings.prefix, &file.path);
@@ -111,7 +110,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
                 len: key.len(),
             });
         }
-        if key == manifest_key || key == intent_key {
+        if crate::record::is_record_key(&manifest_key, &key) {
             return Err(LocalError::ManifestClash {
                 path: file.path.clone(),
                 key,
@@ -146,6 +145,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
                 etag: None,
                 fingerprint: spec.hashed_by.is_some(),
                 retired: None,
+                version_id: None,
             },
         );
     }

@@ -2,13 +2,13 @@
 //! each step of a plan has landed, failed, or may have landed.
 
 use crate::plan::steps::{Change, Kept, Plan};
-use crate::record::manifest::{Entry, Manifest};
+use crate::record::manifest::{Entry, Manifest, Stored};
 
 /// What a step did to the bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Applied; the object's new ETag, if it has one.
-    Applied(Option<String>),
+    /// Applied; the object's new ETag and version, if it has them.
+    Applied(Option<Stored>),
     /// Not applied: the bucket is as before for this key.
     Untouched,
     /// Unknown (in flight when the push stopped, or failed in a way that
@@ -28,6 +28,7 @@ pub fn manifest_after(
     if let Some(base) = base {
         out.entries.clone_from(&base.entries);
         out.pending.clone_from(&base.pending);
+        out.deploys.clone_from(&base.deploys);
     }
     for key in &plan.vanished {
         out.entries.remove(key);
@@ -89,13 +90,15 @@ pub fn manifest_after(
             (
                 Change::New { local }
                 | Change::Changed { local, .. }
-                | Change::Headers { local, .. },
-                Effect::Applied(etag),
+                | Change::Headers { local, .. }
+                | Change::Restore { local, .. },
+                Effect::Applied(stored),
             ) => {
                 out.entries.insert(
                     key.clone(),
                     Entry {
-                        etag: etag.clone(),
+                        etag: stored.as_ref().map(|s| s.etag.clone()),
+                        version_id: stored.as_ref().and_then(|s| s.version_id.clone()),
                         ..Entry::clone(local)
                     },
                 );

@@ -102,6 +102,16 @@ pub enum Change {
         recorded: Option<Box<Entry>>,
         remote_etag: Option<String>,
     },
+    /// Make an earlier version of the key current again, with the
+    /// headers of `local` (rollback): a copy inside the bucket, no bytes
+    /// sent. `local` is the entry the target deploy recorded.
+    Restore {
+        local: Box<Entry>,
+        /// The version to copy from.
+        version_id: String,
+        recorded: Option<Box<Entry>>,
+        remote_etag: Option<String>,
+    },
     /// Remove a key that is not in the source.
     Delete {
         /// The source path the manifest recorded (`None` for a key no
@@ -152,16 +162,26 @@ impl Change {
             Self::Retire { .. } => Action::Retire,
             Self::Prune { .. } => Action::Prune,
             Self::Unchanged(_) => Action::Unchanged,
+            // Bytes come back: a key the record holds changes, any other
+            // is new to it.
+            Self::Restore { recorded, .. } => {
+                if recorded.is_some() {
+                    Action::Changed
+                } else {
+                    Action::New
+                }
+            }
         }
     }
 
-    /// The entry a step that writes the key (`new`, `changed`, `headers`)
-    /// makes true of the bucket.
+    /// The entry a step that writes the key (`new`, `changed`, `headers`,
+    /// a restore) makes true of the bucket.
     pub fn writes(&self) -> Option<&Entry> {
         match self {
-            Self::New { local } | Self::Changed { local, .. } | Self::Headers { local, .. } => {
-                Some(local)
-            }
+            Self::New { local }
+            | Self::Changed { local, .. }
+            | Self::Headers { local, .. }
+            | Self::Restore { local, .. } => Some(local),
             Self::Delete { .. } | Self::Retire { .. } | Self::Prune { .. } | Self::Unchanged(_) => {
                 None
             }
@@ -181,6 +201,7 @@ impl Change {
         match self {
             Self::Changed { recorded, .. }
             | Self::Headers { recorded, .. }
+            | Self::Restore { recorded, .. }
             | Self::Delete { recorded, .. } => recorded.as_deref(),
             Self::New { .. } | Self::Retire { .. } | Self::Prune { .. } | Self::Unchanged(_) => {
                 None
@@ -200,6 +221,7 @@ impl Step {
             Change::New { local }
             | Change::Changed { local, .. }
             | Change::Headers { local, .. }
+            | Change::Restore { local, .. }
             | Change::Unchanged(Kept::Listed { local, .. }) => Some(&local.path),
             Change::Unchanged(Kept::Refreshed { entry }) => Some(&entry.path),
             Change::Unchanged(Kept::Recorded { path, .. })

@@ -21,6 +21,7 @@ fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
         etag: None,
         fingerprint: false,
         retired: None,
+        version_id: None,
     }
 }
 
@@ -317,7 +318,10 @@ fn manifest_after_records_exactly_what_succeeded() {
         Effect::Applied(None),
         Effect::Untouched,
         Effect::Untouched,
-        Effect::Applied(Some("new-etag".to_string())),
+        Effect::Applied(Some(crate::record::manifest::Stored {
+            etag: "new-etag".to_string(),
+            version_id: Some("v2".to_string()),
+        })),
     ];
     let after = manifest_after("p", remote.manifest.as_deref(), &plan, &done);
     assert_eq!(
@@ -330,6 +334,11 @@ fn manifest_after_records_exactly_what_succeeded() {
     );
     assert_eq!(after.entries["p/ok.css"].sha256, "new");
     assert_eq!(after.entries["p/ok.css"].etag.as_deref(), Some("new-etag"));
+    assert_eq!(
+        after.entries["p/ok.css"].version_id.as_deref(),
+        Some("v2"),
+        "the version a write made is recorded"
+    );
 }
 
 #[test]

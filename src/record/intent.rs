@@ -159,6 +159,7 @@ mod tests {
                     etag: Some("e".into()),
                     fingerprint: false,
                     retired: None,
+                    version_id: None,
                 },
             );
         }

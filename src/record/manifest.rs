@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Stamp;
+use crate::record::history::Deploy;
 
 pub const MANIFEST_VERSION: u32 = 1;
 
@@ -112,6 +113,10 @@ pub struct Entry {
     /// stays, untouched, until a push or `s3sync prune` after `delete_after`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired: Option<Retired>,
+    /// The object's version on a versioned bucket (remote manifest only):
+    /// what `rollback` copies the bytes back from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
 }
 
 /// When a key whose file left the source was retired, and when it may go.
@@ -122,6 +127,15 @@ pub struct Retired {
     /// The grace decided at retirement ends here; an explicit
     /// `keep_removed` counts from `at` instead.
     pub delete_after: Stamp,
+}
+
+/// What a store says of an object it has just written: its ETag and, on a
+/// versioned bucket, its version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// Unquoted.
+    pub etag: String,
+    pub version_id: Option<String>,
 }
 
 impl Entry {
@@ -155,6 +169,14 @@ pub struct Manifest {
     /// accounts for; an intent with another id is a push that stopped early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settled: Option<String>,
+    /// The most recent deploys, oldest first (see `history.rs`): what
+    /// `s3sync log` shows, so it costs one read.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::record::history::bounded_deploys"
+    )]
+    pub deploys: Vec<Deploy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +213,7 @@ impl Manifest {
             entries: BTreeMap::new(),
             pending: std::collections::BTreeSet::new(),
             settled: None,
+            deploys: Vec::new(),
         }
     }
 
@@ -230,7 +253,7 @@ impl Manifest {
 
     /// Every field the plan and the reports rely on has its expected form,
     /// so a hand-edited or hostile record cannot make them misbehave.
-    fn validate(&self) -> Result<(), ManifestError> {
+    pub(crate) fn validate(&self) -> Result<(), ManifestError> {
         let bad = |key: &str, field, why| ManifestError::BadEntry {
             key: crate::escape::for_terminal(key).into_owned(),
             field,
@@ -255,6 +278,16 @@ impl Manifest {
             {
                 return Err(bad(key, "retired", "delete_after is before the retirement"));
             }
+            if let Some(version) = &entry.version_id
+                && !is_version_id(version)
+            {
+                return Err(bad(key, "version_id", "not an S3 version id"));
+            }
+        }
+        for deploy in &self.deploys {
+            if let Err((field, why)) = deploy.validate() {
+                return Err(bad("(the deploy history)", field, why));
+            }
         }
         Ok(())
     }
@@ -269,6 +302,12 @@ pub fn is_sha256_hex(text: &str) -> bool {
 /// (an MD5 in hex, with `-N` for multipart uploads, or a store's own form).
 pub fn is_etag(text: &str) -> bool {
     !text.is_empty() && text.len() <= 128 && text.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
+}
+
+/// An S3 version id: printable ASCII without quotes, of a sane length
+/// (S3's are 32 characters; it goes into a CopyObject source, escaped).
+pub fn is_version_id(text: &str) -> bool {
+    is_etag(text)
 }
 
 /// Compact JSON, gzip-compressed deterministically: the stored form of the
@@ -337,6 +376,7 @@ mod tests {
             etag: None,
             fingerprint: false,
             retired: None,
+            version_id: None,
         }
     }
 
@@ -441,6 +481,11 @@ mod tests {
         json["entries"]["static/a.css"]["etag"] = "\"ü\"".into();
         let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
         assert!(err.to_string().contains("`etag`"), "{err}");
+        json["entries"]["static/a.css"]["etag"] = "abc".into();
+        json["entries"]["static/a.css"]["version_id"] = "v\n1".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("`version_id`"), "{err}");
+        json["entries"]["static/a.css"]["version_id"] = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY".into();
         // `settled` goes into an If-None-Match header: it must be an ETag.
         json["entries"]["static/a.css"]["etag"] = "abc".into();
         json["settled"] = "x\r\nX-Injected: credentials".into();

@@ -26,7 +26,7 @@ use super::{
     Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, cannot_read,
     changed_in_flight, changed_since_planned, md5_etag, precondition_failed,
 };
-use crate::record::manifest::Headers;
+use crate::record::manifest::{Headers, Stored};
 use confined::{Tree, as_strs};
 
 pub const META_DIR: &str = ".s3sync-meta";
@@ -187,7 +187,7 @@ impl Store for DirStore {
         .await
     }
 
-    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<Stored, StoreError> {
         let tree = self.tree.clone();
         let key = upload.key.clone();
         let body = upload.body;
@@ -244,7 +244,10 @@ impl Store for DirStore {
             },
         )
         .await?;
-        Ok(etag)
+        Ok(Stored {
+            etag,
+            version_id: None,
+        })
     }
 
     async fn update_headers(
@@ -252,7 +255,7 @@ impl Store for DirStore {
         key: &str,
         headers: &Headers,
         etag: Option<&str>,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Stored, StoreError> {
         let Some((current, size)) = self.current(key).await? else {
             return Err(StoreError::new(
                 ErrorKind::PreconditionFailed,
@@ -271,7 +274,10 @@ impl Store for DirStore {
             },
         )
         .await?;
-        Ok(current)
+        Ok(Stored {
+            etag: current,
+            version_id: None,
+        })
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {

@@ -11,7 +11,7 @@ use super::{
     Body, Condition, ErrorKind, Fetched, Listed, Store, StoreError, Upload, changed_in_flight,
     changed_since_planned, md5_etag, precondition_failed,
 };
-use crate::record::manifest::Headers;
+use crate::record::manifest::{Headers, Stored};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemObject {
@@ -82,7 +82,7 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<Stored, StoreError> {
         self.note("put", &upload.key);
         if let Some((_, e)) = self
             .faults
@@ -111,7 +111,10 @@ impl Store for MemoryStore {
                 etag: etag.clone(),
             },
         );
-        Ok(etag)
+        Ok(Stored {
+            etag,
+            version_id: None,
+        })
     }
 
     async fn update_headers(
@@ -119,7 +122,7 @@ impl Store for MemoryStore {
         key: &str,
         headers: &Headers,
         etag: Option<&str>,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Stored, StoreError> {
         self.note("copy", key);
         let mut objects = self.objects.lock().unwrap();
         let Some(object) = objects.get_mut(key) else {
@@ -132,7 +135,10 @@ impl Store for MemoryStore {
             return Err(changed_since_planned(key));
         }
         object.headers = headers.clone();
-        Ok(object.etag.clone())
+        Ok(Stored {
+            etag: object.etag.clone(),
+            version_id: None,
+        })
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {

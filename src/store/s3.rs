@@ -2,13 +2,14 @@
 //! its [`Store`] implementation, plus presigned URLs (S3's alone). The only
 //! module that knows `aws_sdk_s3`, with its parts: `client.rs` (connecting),
 //! `errors.rs` (what a failure means, in words), `multipart.rs` (large
-//! files in parts) and `prefix.rs` (working under a policy scoped to the
-//! prefix). Everything is turned into s3sync's own types here.
+//! files in parts), `prefix.rs` (working under a policy scoped to the
+//! prefix) and `versions.rs` (earlier versions, for rollback). Everything is turned into s3sync's own types here.
 
 mod client;
 mod errors;
 mod multipart;
 mod prefix;
+mod versions;
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ use super::{
     cannot_read,
 };
 use crate::config::{ChecksumMode, Multipart, S3Settings};
-use crate::record::manifest::{Headers, MAX_RECORD_BYTES};
+use crate::record::manifest::{Headers, MAX_RECORD_BYTES, Stored};
 use errors::{GET_OBJECT, HEAD_OBJECT, LIST_BUCKET, denied_by_policy};
 
 pub struct S3Store {
@@ -147,6 +148,17 @@ fn unquote(etag: &str) -> String {
     etag.trim_matches('"').to_string()
 }
 
+/// What S3 answered for a write: its ETag and, on a versioned bucket, the
+/// new version (an unversioned bucket answers none, or `null`).
+fn stored(etag: Option<&str>, version_id: Option<&str>) -> Stored {
+    Stored {
+        etag: etag.map(unquote).unwrap_or_default(),
+        version_id: version_id
+            .filter(|v| *v != "null" && crate::record::manifest::is_version_id(v))
+            .map(str::to_string),
+    }
+}
+
 fn metadata_map(headers: &Headers) -> Option<HashMap<String, String>> {
     (!headers.metadata.is_empty()).then(|| {
         headers
@@ -239,7 +251,7 @@ impl Store for S3Store {
         Ok(ConditionalRead::Fetched(Fetched { bytes, etag }))
     }
 
-    async fn put(&self, upload: Upload, condition: Condition) -> Result<String, StoreError> {
+    async fn put(&self, upload: Upload, condition: Condition) -> Result<Stored, StoreError> {
         if let (Body::File(path), Condition::Always) = (&upload.body, &condition)
             && upload.size > self.multipart.threshold
         {
@@ -271,7 +283,7 @@ impl Store for S3Store {
             Condition::Matches(etag) => req.if_match(quoted(etag)),
         };
         match req.send().await {
-            Ok(out) => Ok(out.e_tag().map(unquote).unwrap_or_default()),
+            Ok(out) => Ok(stored(out.e_tag(), out.version_id())),
             Err(e) => Err(self.error("s3:PutObject", &self.object_arn(&upload.key), &e)),
         }
     }
@@ -281,7 +293,7 @@ impl Store for S3Store {
         key: &str,
         headers: &Headers,
         etag: Option<&str>,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Stored, StoreError> {
         let req = self
             .client
             .copy_object()
@@ -294,11 +306,24 @@ impl Store for S3Store {
             .send()
             .await
             .map_err(|e| self.error("s3:PutObject (CopyObject)", &self.object_arn(key), &e))?;
-        Ok(out
-            .copy_object_result()
-            .and_then(|r| r.e_tag())
-            .map(unquote)
-            .unwrap_or_default())
+        Ok(stored(
+            out.copy_object_result().and_then(|r| r.e_tag()),
+            out.version_id(),
+        ))
+    }
+
+    async fn has_version(&self, key: &str, version_id: &str) -> Result<bool, StoreError> {
+        self.version_exists(key, version_id).await
+    }
+
+    async fn restore_version(
+        &self,
+        key: &str,
+        version_id: &str,
+        etag: Option<&str>,
+        headers: &Headers,
+    ) -> Result<Stored, StoreError> {
+        self.copy_version(key, version_id, etag, headers).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StoreError> {

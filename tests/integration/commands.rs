@@ -99,6 +99,7 @@ fn policy_derives_actions_from_the_config() {
             "s3:GetObject",
             "s3:PutObject",
             "s3:AbortMultipartUpload",
+            "s3:GetObjectVersion",
             "s3:PutObjectAcl",
             "s3:DeleteObject"
         ])
@@ -109,7 +110,12 @@ fn policy_derives_actions_from_the_config() {
     let policy: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         policy["Statement"][1]["Action"],
-        serde_json::json!(["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"])
+        serde_json::json!([
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:GetObjectVersion"
+        ])
     );
     // --public: stdout is the bucket policy alone, one JSON document for
     // `put-bucket-policy`; the heading and notes go to stderr.
@@ -295,8 +301,8 @@ async fn named_targets_choose_the_bucket() {
     sb.run(&["push"]).expect(0);
     assert_eq!(
         staging.keys().await.len(),
-        12,
-        "10 files, the manifest, the intent"
+        13,
+        "10 files, the manifest, the intent, the deploy record"
     );
     assert!(production.keys().await.is_empty());
     sb.run(&["push", "--target", "production"]).expect(0);

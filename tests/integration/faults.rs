@@ -11,6 +11,7 @@ use crate::support::{S3, Sandbox, summary};
 
 pub(crate) const MANIFEST: &str = "static/.s3sync-manifest.json";
 pub(crate) const INTENT: &str = "static/.s3sync-manifest.json.intent";
+pub(crate) const DEPLOYS: &str = "static/.s3sync-manifest.json.deploys/";
 
 /// A tree of `n` small files of mixed types (text ones get gzipped).
 pub(crate) fn tree(sb: &Sandbox, n: usize, salt: &str) {
@@ -49,7 +50,7 @@ pub(crate) async fn assert_bucket_matches(s3: &S3, sb: &Sandbox) -> u64 {
         }
     }
     let mut keys = all_keys(s3).await;
-    keys.retain(|k| k != MANIFEST && k != INTENT);
+    keys.retain(|k| k != MANIFEST && k != INTENT && !k.starts_with(DEPLOYS));
     assert_eq!(
         keys,
         expected.keys().cloned().collect::<Vec<_>>(),

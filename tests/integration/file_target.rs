@@ -321,3 +321,54 @@ fn presigning_a_file_target_is_refused_with_the_reason() {
         );
     }
 }
+
+#[test]
+fn a_folder_target_keeps_a_history_and_rolls_back_only_what_it_still_holds() {
+    let sb = Sandbox::new();
+    sb.write("site/index.html", "<p>home\n");
+    sb.write("site/a.css", "a{}\n");
+    sb.config(CONFIG);
+    let run = |args: &[&str], t: &str| {
+        let now = format!("2026-12-03T{t}:00Z");
+        sb.run_env(args, &[("S3SYNC_NOW", now.as_str())])
+    };
+    run(&["push"], "10:00").expect(0);
+    // A header-only change can be undone without earlier bytes.
+    sb.config(&CONFIG.replace("no-cache", "max-age=5"));
+    run(&["push"], "10:01").expect(0);
+    assert_eq!(
+        sidecar(&sb, "static/index.html")["headers"]["cache_control"],
+        "max-age=5"
+    );
+    run(&["rollback"], "10:02").expect(0);
+    assert_eq!(
+        sidecar(&sb, "static/index.html")["headers"]["cache_control"],
+        "no-cache"
+    );
+    // New bytes cannot: a folder keeps no versions.
+    sb.config(CONFIG);
+    sb.write("site/a.css", "a{color:red}\n");
+    run(&["push"], "10:03").expect(0);
+    let refused = run(&["rollback"], "10:04");
+    refused.expect(2);
+    assert!(
+        refused
+            .stderr
+            .contains("static/a.css: deploy 20261203T100200Z recorded no version")
+            && refused
+                .stderr
+                .contains("A file:// target keeps no earlier versions"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(gunzip(&sb.read("out/static/a.css")), b"a{color:red}\n");
+    let log = sb.run(&["log"]);
+    log.expect(0);
+    assert_eq!(log.stdout.lines().count(), 4, "{}", log.stdout);
+    assert!(
+        log.stdout
+            .starts_with("20261203T100300Z  2026-12-03 10:03:00 UTC  1 changed\n"),
+        "{}",
+        log.stdout
+    );
+}

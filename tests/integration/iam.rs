@@ -331,3 +331,48 @@ async fn check_under_the_policy_without_delete_sends_nothing_it_would_be_denied(
         .collect();
     assert_eq!(probes, ["static/.s3sync-check-probe"]);
 }
+
+#[tokio::test]
+async fn the_history_and_rollback_work_under_the_printed_policy_without_deletes() {
+    let s3 = S3::new("iamhistory").await;
+    crate::history::enable_versioning(&s3).await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let sb = Sandbox::with_assets();
+    sb.config(&s3.config(&proxy.endpoint, "[sync]\nhistory = 2\n"));
+    let policy = printed(&sb, &["policy"]);
+    let iam = Iam::new(vec![policy], None);
+    iam.install(&proxy);
+    sb.run(&["push"]).expect(0);
+    iam.take_denied();
+    // Three more deploys: the oldest records fall out of the history and
+    // are deleted, in the deploy folder only.
+    for (file, body) in [
+        ("css/app.css", "body { color: teal }\n"),
+        ("index.html", "<!doctype html><p>v3\n"),
+        ("robots.txt", "User-agent: *\n"),
+    ] {
+        sb.write(&format!("site/{file}"), body);
+        sb.run(&["push"]).expect(0);
+    }
+    no_denials(&iam, "pushes that trim the history");
+    let records = s3
+        .keys()
+        .await
+        .into_iter()
+        .filter(|k| k.contains(".s3sync-manifest.json.deploys/"))
+        .count();
+    assert_eq!(records, 2);
+    // A rollback: versions are checked and copied back.
+    proxy.take();
+    sb.run(&["rollback"]).expect(0);
+    assert!(
+        proxy.take().iter().any(|r| r
+            .header("x-amz-copy-source")
+            .is_some_and(|c| c.contains("versionId="))),
+        "a copy of a version"
+    );
+    let original = std::fs::read(crate::support::repo_root().join("assets-example/robots.txt"));
+    assert_eq!(s3.get("static/robots.txt").await.bytes, original.unwrap());
+    sb.run(&["log"]).expect(0);
+    no_denials(&iam, "rollback and log");
+}

@@ -6,9 +6,10 @@
 //! - each request's actions and resources: ListObjectsV2 is `s3:ListBucket`
 //!   with `s3:prefix` = the `prefix` parameter (absent when not sent),
 //!   HeadBucket is `s3:ListBucket` with no `s3:prefix`, GET/HEAD of an
-//!   object `s3:GetObject`, PUT/CopyObject/multipart `s3:PutObject` (plus
-//!   `s3:PutObjectAcl` with `x-amz-acl`, plus `s3:GetObject` on the copy
-//!   source), DeleteObjects `s3:DeleteObject` on every listed key (one key
+//!   object `s3:GetObject` (`s3:GetObjectVersion` with a `versionId`),
+//!   PUT/CopyObject/multipart `s3:PutObject` (plus `s3:PutObjectAcl` with
+//!   `x-amz-acl`, plus `s3:GetObject` on the copy source, or
+//!   `s3:GetObjectVersion` when it names a version), DeleteObjects `s3:DeleteObject` on every listed key (one key
 //!   denied denies the request here; AWS would fail that key only), an
 //!   upload abort `s3:AbortMultipartUpload`;
 //! - `*`/`?` wildcards in actions and resources, the policy variables
@@ -388,6 +389,13 @@ pub(crate) fn asks(seen: &Seen) -> Vec<Ask> {
         {
             vec![ask("s3:GetObject", arn.clone(), None)]
         }
+        "GET" | "HEAD"
+            if has("versionId")
+                && q.iter()
+                    .all(|(k, _)| k.starts_with("X-Amz-") || k == "x-id" || k == "versionId") =>
+        {
+            vec![ask("s3:GetObjectVersion", arn.clone(), None)]
+        }
         "PUT" if has("acl") => vec![ask("s3:PutObjectAcl", arn.clone(), None)],
         "PUT" | "POST" => vec![ask("s3:PutObject", arn.clone(), None)],
         "DELETE" if has("uploadId") => vec![ask("s3:AbortMultipartUpload", arn.clone(), None)],
@@ -396,8 +404,11 @@ pub(crate) fn asks(seen: &Seen) -> Vec<Ask> {
     };
     if let Some(source) = seen.header("x-amz-copy-source") {
         let source = decode(source.trim_start_matches('/'));
-        let source = source.split("?versionId=").next().unwrap_or_default();
-        out.push(ask("s3:GetObject", format!("arn:aws:s3:::{source}"), None));
+        let (source, action) = match source.split_once("?versionId=") {
+            Some((object, _)) => (object.to_string(), "s3:GetObjectVersion"),
+            None => (source, "s3:GetObject"),
+        };
+        out.push(ask(action, format!("arn:aws:s3:::{source}"), None));
     }
     if acl
         && matches!(seen.method.as_str(), "PUT" | "POST")

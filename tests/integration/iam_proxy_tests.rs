@@ -102,6 +102,37 @@ fn writes_copies_acls_and_deletes() {
         "",
     );
     assert!(!allowed(&iam, &copy), "the source needs s3:GetObject");
+    let version = seen(
+        "PUT",
+        "/b/st%2Ar/a.css",
+        "x-id=CopyObject",
+        &[
+            SIGNED[0],
+            ("x-amz-copy-source", "b/st%2Ar/a.css?versionId=v1"),
+        ],
+        "",
+    );
+    assert_eq!(
+        asks(&version)[1],
+        ask(
+            "s3:GetObjectVersion",
+            "arn:aws:s3:::b/st*r/a.css".into(),
+            None
+        )
+    );
+    assert!(
+        !allowed(&iam, &version),
+        "copying a version needs s3:GetObjectVersion"
+    );
+    let head_version = seen("HEAD", "/b/st%2Ar/a.css", "versionId=v1", SIGNED, "");
+    assert_eq!(
+        asks(&head_version),
+        [ask(
+            "s3:GetObjectVersion",
+            "arn:aws:s3:::b/st*r/a.css".into(),
+            None
+        )]
+    );
     let part = seen(
         "PUT",
         "/b/st%2Ar/big",

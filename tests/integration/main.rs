@@ -6,6 +6,7 @@ mod bad_input;
 mod commands;
 mod faults;
 mod file_target;
+mod history;
 mod hostile_record;
 mod hostile_source;
 mod hostile_target;

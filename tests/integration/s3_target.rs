@@ -33,12 +33,21 @@ async fn pushed(hint: &str) -> (Sandbox, S3) {
 #[tokio::test]
 async fn first_push_stores_exact_bytes_headers_and_public_read() {
     let (sb, s3) = pushed("first").await;
-    let mut keys = s3.keys().await;
+    let mut keys: Vec<String> = s3
+        .keys()
+        .await
+        .into_iter()
+        .map(|k| match k.split_once(".deploys/") {
+            Some((manifest, _)) => format!("{manifest}.deploys/ID"),
+            None => k,
+        })
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
         [
             MANIFEST,
+            "static/.s3sync-manifest.json.deploys/ID",
             INTENT,
             "static/about/index.html",
             "static/css/app.css",
@@ -188,22 +197,30 @@ async fn same_size_edit_uploads_exactly_that_file_with_a_checksum() {
         .collect();
     let paths: Vec<_> = puts
         .iter()
-        .map(|r| r.path.rsplit('/').next().unwrap())
+        .map(|r| {
+            let name = r.path.rsplit('/').next().unwrap();
+            if r.path.contains(".deploys/") {
+                "ID.json.gz"
+            } else {
+                name
+            }
+        })
         .collect();
     assert_eq!(
         paths,
         [
             ".s3sync-manifest.json.intent",
             "app.js",
+            "ID.json.gz",
             ".s3sync-manifest.json"
         ],
-        "intent, file, record"
+        "intent, file, deploy record, manifest"
     );
     assert!(
         puts[1].header("x-amz-checksum-sha256").is_some(),
         "uploads carry a checksum"
     );
-    for manifest in [&puts[0], &puts[2]] {
+    for manifest in [&puts[0], &puts[3]] {
         assert!(
             manifest.header("if-match").is_some_and(|e| e.len() > 2),
             "conditional manifest write"
@@ -262,7 +279,7 @@ async fn delete_removes_exactly_the_removed_files_and_respects_max_deletes() {
         "{}",
         refused.stderr
     );
-    assert_eq!(s3.keys().await.len(), 13, "nothing changed");
+    assert_eq!(s3.keys().await.len(), 14, "nothing changed");
 
     let run = sb.run(&["push", "--delete", "--max-deletes", "2", "--json"]);
     run.expect(0);
@@ -276,8 +293,8 @@ async fn delete_removes_exactly_the_removed_files_and_respects_max_deletes() {
     );
     assert_eq!(
         keys.len(),
-        11,
-        "8 files, the foreign one, the manifest, the intent"
+        13,
+        "8 files, the foreign one, the manifest, the intent, two deploy records"
     );
 }
 
@@ -319,8 +336,8 @@ async fn acl_disabled_bucket_fails_clearly_and_a_rerun_converges() {
     sb.run(&["push"]).expect(0);
     assert_eq!(
         s3.keys().await.len(),
-        12,
-        "10 files, the manifest, the intent"
+        13,
+        "10 files, the manifest, the intent, the deploy record"
     );
 }
 
@@ -361,7 +378,7 @@ async fn partly_failed_push_records_exactly_what_landed_and_the_rerun_redoes_onl
         "records exactly the objects in the bucket"
     );
     assert!(!entries.contains_key("static/css/app.css"));
-    assert_eq!(s3.keys().await.len(), 11);
+    assert_eq!(s3.keys().await.len(), 12, "9 files, 3 records");
 
     // Rerun with the fix: only the failed file is sent.
     sb.config(&config(false));
@@ -491,7 +508,7 @@ async fn access_denied_names_the_action_and_resource() {
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
     assert!(run.stdout.contains("s3sync policy"), "{}", run.stdout);
     // Everything else landed and is recorded.
-    assert_eq!(s3.keys().await.len(), 11);
+    assert_eq!(s3.keys().await.len(), 12, "9 files, 3 records");
 
     // Denied listing (no manifest yet, so s3sync must list).
     let s3 = S3::new("denied-list").await;

@@ -116,3 +116,13 @@ pub(in crate::apply) fn no_cancel() -> Arc<std::sync::atomic::AtomicBool> {
 pub(in crate::apply) fn puts(log: &[String]) -> Vec<&str> {
     log.iter().filter_map(|l| l.strip_prefix("put ")).collect()
 }
+
+/// The log with deploy ids (time-based) replaced by `ID`.
+pub(in crate::apply) fn without_ids(log: Vec<String>) -> Vec<String> {
+    log.into_iter()
+        .map(|line| match line.split_once(".deploys/") {
+            Some((head, _)) => format!("{head}.deploys/ID"),
+            None => line,
+        })
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! How a push runs: deletes and their limit, how long removed files stay,
-//! uploads in flight, the upload order, and the name of the record of the
-//! last push.
+//! uploads in flight, the upload order, the name of the record of the last
+//! push, and how many deploys the history keeps.
 
 use std::time::Duration;
 
@@ -33,6 +33,19 @@ pub(super) fn settings(layers: &Layers, problems: &mut Problems) -> SyncSettings
             "[sync] manifest '{manifest}' must be a plain file name (it is stored under the prefix)"
         ));
     }
+    let max = crate::record::history::MAX_DEPLOYS;
+    let history = match section.and_then(|s| s.history) {
+        None => defaults::HISTORY,
+        Some(n) => match usize::try_from(n) {
+            Ok(n) if n <= max => n,
+            _ => {
+                problems.push(format!(
+                    "[sync] history is {n}: it must be 0 (no history) to {max} (the deploys kept for `s3sync log` and `rollback`)"
+                ));
+                defaults::HISTORY
+            }
+        },
+    };
     SyncSettings {
         delete: layers.flags.delete || section.and_then(|s| s.delete).unwrap_or(false),
         max_deletes,
@@ -40,6 +53,7 @@ pub(super) fn settings(layers: &Layers, problems: &mut Problems) -> SyncSettings
         order,
         manifest,
         keep_removed: keep_removed(layers, problems),
+        history,
     }
 }
 

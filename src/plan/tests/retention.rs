@@ -36,6 +36,7 @@ fn entry(path: &str, sha: &str, cache: &str, fingerprint: bool) -> Entry {
         etag: Some(format!("e-{sha}")),
         fingerprint,
         retired: None,
+        version_id: None,
     }
 }
 
@@ -304,7 +305,10 @@ fn a_retired_file_that_comes_back_is_live_again_without_an_upload() {
         "p",
         state.manifest.as_deref(),
         &plan,
-        &[Effect::Applied(Some("new".into()))],
+        &[Effect::Applied(Some(crate::record::manifest::Stored {
+            etag: "new".into(),
+            version_id: None,
+        }))],
     );
     assert_eq!(after.entries["p/site.3f2a.css"].retired, None);
 }

@@ -312,7 +312,8 @@ async fn header_update_of_a_large_object_streams_its_md5() {
         .update_headers("big.bin", &Headers::default(), Some(&expected))
         .await
         .unwrap();
-    assert_eq!(etag, expected);
+    assert_eq!(etag.etag, expected);
+    assert_eq!(etag.version_id, None, "a folder keeps no versions");
     let sidecar: serde_json::Value =
         serde_json::from_slice(&std::fs::read(s.root.join(".s3sync-meta/big.bin.json")).unwrap())
             .unwrap();

@@ -12,9 +12,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::ops::ControlFlow;
 
-use super::{S3Store, unquote, with_headers};
+use super::{S3Store, stored, with_headers};
 use crate::config::ChecksumMode;
 use crate::local::encode::PartDigest;
+use crate::record::manifest::Stored;
 use crate::store::{ErrorKind, StoreError, Upload, cannot_read};
 
 /// Parts of one object in flight at once.
@@ -32,7 +33,7 @@ impl S3Store {
         &self,
         upload: &Upload,
         path: &std::path::Path,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Stored, StoreError> {
         let resource = self.object_arn(&upload.key);
         let part_size = self
             .multipart
@@ -98,7 +99,7 @@ impl S3Store {
             .send()
             .await
             .map_err(|e| self.error("s3:PutObject (CompleteMultipartUpload)", &resource, &e))?;
-        Ok(out.e_tag().map(unquote).unwrap_or_default())
+        Ok(stored(out.e_tag(), out.version_id()))
     }
 
     async fn send_parts(

@@ -1,0 +1,88 @@
+//! `s3sync rollback [DEPLOY_ID]`: plan the return to an earlier deploy
+//! (`pipeline::load_and_plan_rollback`), then apply it like a push: the
+//! same guards, intent, record writer and deploy history.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::{Exit, load_settings};
+use crate::apply::{self, Base};
+use crate::cli::{GlobalArgs, RollbackArgs};
+use crate::config::Overrides;
+use crate::pipeline;
+use crate::report;
+use crate::ui::Ui;
+
+/// The flags `rollback` layers over environment and file.
+pub fn overrides(global: &GlobalArgs, args: &RollbackArgs) -> Overrides {
+    Overrides {
+        target: global.target.clone(),
+        to: args.target.to.clone(),
+        delete: args.delete,
+        max_deletes: args.max_deletes,
+        jobs: args.jobs,
+        ..Overrides::default()
+    }
+}
+
+pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow::Result<Exit> {
+    let started = Instant::now();
+    let settings = load_settings(global, &overrides(global, args))?;
+    let store = pipeline::open_store(&settings).await?;
+    let observer = ui.observer();
+    let planned =
+        pipeline::load_and_plan_rollback(&settings, &store, args.deploy.as_deref(), &observer)
+            .await?;
+    let plan = &planned.plan;
+    let what = format!(
+        "{} (rollback to deploy {})",
+        planned.target, planned.deploy.id
+    );
+    if args.dry_run {
+        let refused = pipeline::check_guards(&settings, plan, "roll back").err();
+        if args.json {
+            ui.out_data(&report::json(plan, None, true, &planned.target))?;
+        } else if !ui.quiet {
+            ui.out(&report::plan_text(plan, &what, ui.verbose > 0))?;
+        }
+        return refused.map_or(Ok(Exit::Success), Err);
+    }
+    pipeline::check_guards(&settings, plan, "roll back")?;
+    let mut deploy =
+        pipeline::deploy_options(&settings, plan, Some(planned.deploy.id.clone())).await?;
+    // What is live again is that deploy's build.
+    deploy.commit.clone_from(&planned.deploy.commit);
+    let options = pipeline::apply_options(&settings, Some(deploy))?;
+    let base = Base {
+        manifest: Some(&planned.current),
+        record: &planned.record,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let sources = BTreeMap::new();
+    let applied = tokio::select! {
+        applied = apply::apply(store, plan, &sources, &base, options, observer, cancel.clone()) => applied,
+        () = super::push::interrupted_twice(cancel.clone(), ui) => {
+            ui.info("stopped at once: the keys this rollback was changing stay pending in the record; rerun the rollback to finish them");
+            return Ok(Exit::Interrupted);
+        }
+    };
+    if args.json {
+        ui.out_data(&report::json(plan, Some(&applied), false, &planned.target))?;
+    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
+        ui.out(&report::push_text(
+            plan,
+            &applied,
+            &what,
+            started.elapsed().as_secs_f64(),
+        ))?;
+    }
+    Ok(if cancel.load(Ordering::Relaxed) {
+        Exit::Interrupted
+    } else if applied.failed() > 0 || applied.manifest_error.is_some() {
+        Exit::Error
+    } else {
+        Exit::Success
+    })
+}
