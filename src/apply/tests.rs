@@ -12,8 +12,8 @@ use fixture::{Fixture, no_cancel, puts, without_ids};
 
 /// Shared with the record writer's tests.
 pub(super) mod fixture;
-mod retention;
 mod history;
+mod retention;
 
 #[tokio::test]
 async fn html_goes_after_assets_and_the_manifest_last() {
