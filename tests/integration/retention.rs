@@ -140,8 +140,20 @@ async fn a_replaced_hashed_file_stays_immutable_until_a_prune_after_its_grace() 
     assert_eq!(summary(&prune, "pruned"), 1);
     let mut expected = before.clone();
     expected.retain(|k| k != OLD);
+    // A prune is a deploy: its record is the one key that comes.
+    let after = sorted_keys(&s3).await;
+    let added: Vec<&String> = after.iter().filter(|k| !before.contains(k)).collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(
+        added[0].starts_with("static/.s3sync-manifest.json.deploys/"),
+        "{added:?}"
+    );
     assert_eq!(
-        sorted_keys(&s3).await,
+        after
+            .iter()
+            .filter(|k| before.contains(k))
+            .cloned()
+            .collect::<Vec<_>>(),
         expected,
         "only the retired key goes"
     );
