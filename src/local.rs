@@ -3,7 +3,8 @@
 //! resolve each file's upload parameters (`rules`, `globs`, the
 //! `fingerprints` that build manifests name), hash it (`hash`, `cache`),
 //! encode it (`encode`), and build the manifest of what the bucket should
-//! hold (`tree`); `commit` tells the source's git commit for the history.
+//! hold (`tree`, with the `[[redirects]]` objects of `redirects`);
+//! `commit` tells the source's git commit for the history.
 
 pub mod cache;
 pub mod commit;
@@ -12,6 +13,7 @@ pub mod fingerprints;
 pub mod globs;
 pub mod hash;
 pub mod links;
+pub mod redirects;
 pub mod regular;
 pub mod rules;
 pub mod scan;

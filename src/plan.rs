@@ -109,8 +109,20 @@ struct KeyFacts<'a> {
     force: bool,
 }
 
-/// Compare one local entry with what is known remotely.
+/// Compare one local entry with what is known remotely; a step that
+/// writes a `[[redirects]]` object says so, with its target.
 fn plan_local(facts: &KeyFacts<'_>) -> Step {
+    let mut step = compare_local(facts);
+    if let Some(to) = &facts.local.headers.website_redirect_location
+        && step.change.writes().is_some()
+        && !step.reason.starts_with("redirect")
+    {
+        step.reason = format!("redirect → {to}; {}", step.reason).into();
+    }
+    step
+}
+
+fn compare_local(facts: &KeyFacts<'_>) -> Step {
     let step = |reason: Cow<'static, str>, change| Step {
         key: facts.key.to_string(),
         reason,
@@ -254,7 +266,11 @@ pub(crate) fn removal(out: &mut Plan, removed: &RemovedKey<'_>, options: &PlanOp
             .or_else(|| m.etag.clone());
         let plain_delete = || Step {
             key: key.clone(),
-            reason: "not in the source".into(),
+            reason: if m.headers.website_redirect_location.is_some() {
+                "a redirect no longer in [[redirects]]".into()
+            } else {
+                "not in the source".into()
+            },
             change: Change::Delete {
                 path: Some(m.path.clone()),
                 recorded: removed.trusted.cloned().map(Box::new),

@@ -1,5 +1,5 @@
 //! What a push leaves in the bucket about itself: the `manifest` (the keys
-//! s3sync wrote, with hashes, headers, ETags and versions), the `intent`
+//! s3sync wrote, with hashes, `headers`, ETags and versions), the `intent`
 //! written before anything changes, and the deploy `history`; plus
 //! `fresh_id`, the unique id an intent (or a `check` probe) carries, and
 //! `is_record_key`, the one test of which keys are records.
@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod bounds;
+pub mod headers;
 pub mod history;
 pub mod intent;
 pub mod manifest;

@@ -1,6 +1,9 @@
 //! Turn one source file into an [`Upload`]: read it (small files), gzip it
 //! (spooled to a temporary file when large), or stream it from disk, and
-//! refuse a file that changed since it was hashed.
+//! refuse a file that changed since it was hashed. A redirect's upload is
+//! its empty body.
+
+use std::path::Path;
 
 use crate::config::ChecksumMode;
 use crate::local::Source;
@@ -32,21 +35,40 @@ pub(super) struct SourceUpload {
     pub(super) spill: Option<tempfile::NamedTempFile>,
 }
 
-/// Read, check and (if configured) gzip the file `source` for `key`, which
-/// was hashed as `local`.
+/// The upload of `source` for `key`, which was hashed as `local`: a file
+/// read, checked and (if configured) gzipped, or the empty body of a
+/// redirect.
 pub(super) fn read_upload(
     key: &str,
     local: &Entry,
     source: &Source,
     options: &UploadOptions,
 ) -> Result<SourceUpload, String> {
+    match source {
+        Source::File { abs, gzip } => read_file(key, local, abs, *gzip, options),
+        Source::Empty => Ok(SourceUpload {
+            upload: Upload::from_bytes(key, Vec::new(), local.headers.clone()),
+            gzip_saved: 0,
+            spill: None,
+        }),
+    }
+}
+
+/// Read, check and (if `gzip`) gzip the file `abs` for `key`.
+fn read_file(
+    key: &str,
+    local: &Entry,
+    abs: &Path,
+    gzip: bool,
+    options: &UploadOptions,
+) -> Result<SourceUpload, String> {
     let changed = || {
         format!(
             "{} changed after it was hashed; nothing was uploaded for it, rerun the push",
-            source.abs.display()
+            crate::escape::path(abs)
         )
     };
-    let read_error = |e: std::io::Error| format!("cannot read {}: {e}", source.abs.display());
+    let read_error = |e: std::io::Error| format!("cannot read {}: {e}", crate::escape::path(abs));
     let upload = |body, digests: &encode::Digests, headers: &Headers| Upload {
         key: key.to_string(),
         body,
@@ -55,9 +77,9 @@ pub(super) fn read_upload(
         sha256: digests.sha256,
         md5: Some(digests.md5),
     };
-    if source.gzip {
-        let g = encode::gzip_file(&source.abs, options.gzip_level, options.max_memory)
-            .map_err(read_error)?;
+    if gzip {
+        let g =
+            encode::gzip_file(abs, options.gzip_level, options.max_memory).map_err(read_error)?;
         if hex::encode(g.source_sha256) != local.sha256 {
             return Err(changed());
         }
@@ -84,7 +106,7 @@ pub(super) fn read_upload(
         // Regular files only; never more than the hashed size plus one
         // byte (a file that grew is refused below).
         let mut bytes = Vec::new();
-        crate::local::regular::open(&source.abs)
+        crate::local::regular::open(abs)
             .and_then(|f| f.take(local.size.saturating_add(1)).read_to_end(&mut bytes))
             .map_err(read_error)?;
         let digests = encode::digest_bytes(&bytes);
@@ -107,7 +129,7 @@ pub(super) fn read_upload(
     let md5 = if options.checksum == ChecksumMode::WhenRequired
         && local.size <= options.multipart_threshold
     {
-        let d = encode::digest_file(&source.abs).map_err(read_error)?;
+        let d = encode::digest_file(abs).map_err(read_error)?;
         if d.sha256 != sha256 {
             return Err(changed());
         }
@@ -115,13 +137,13 @@ pub(super) fn read_upload(
     } else {
         // The store opens the path itself: check here that it still is a
         // regular file (not a FIFO, device or link swapped in since).
-        crate::local::regular::open(&source.abs).map_err(read_error)?;
+        crate::local::regular::open(abs).map_err(read_error)?;
         None
     };
     Ok(SourceUpload {
         upload: Upload {
             key: key.to_string(),
-            body: Body::File(source.abs.clone()),
+            body: Body::File(abs.to_path_buf()),
             size: local.size,
             headers: local.headers.clone(),
             sha256,

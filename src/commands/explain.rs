@@ -1,4 +1,5 @@
-//! `s3sync explain PATH`: what one file would be stored as, and why.
+//! `s3sync explain PATH`: what one file (or `[[redirects]]` entry) would be
+//! stored as, and why.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -52,43 +53,71 @@ fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
 
 /// Why `path` (relative to the source) would not be published by a push, if
 /// it would not: missing, excluded, hidden, or skipped by the walk. `None`
-/// also when no source is configured (nothing to check against).
+/// also when no source is configured (nothing to check against), and for
+/// the `from` of a `[[redirects]]` entry (its object is published).
 pub fn not_published(settings: &Settings, path: &str) -> Result<Option<String>, LocalError> {
     let Some(source) = settings.source.as_ref() else {
         return Ok(None);
     };
+    if local::redirects::find(settings, path).is_some() {
+        return Ok(None);
+    }
     if !source.join(path).is_file() {
         return Ok(Some(format!("no such file in {}", source.display())));
     }
     Ok(excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)))
 }
 
-/// The explanation as text. `path` is relative to the source.
+/// The explanation as text. `path` is relative to the source: a file of
+/// the source, or the `from` of a `[[redirects]]` entry.
 pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
     let file = source.join(path);
-    if !file.is_file() {
+    let redirect = local::redirects::find(settings, path);
+    if redirect.is_none() && !file.is_file() {
         return Err(LocalError::Read {
             path: file,
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                "no such file in the source (give a path relative to the source)",
+                "no such file in the source, and no [[redirects]] entry has this `from` (give a path relative to the source)",
             ),
         });
     }
     let mut warnings = Vec::new();
     let rules = local::rules_for(settings, Path::new(source), &mut warnings)?;
-    let spec = rules.resolve(path);
+    let spec = match redirect {
+        Some(r) => local::redirects::spec(&rules, r),
+        None => rules.resolve(path),
+    };
     let h = &spec.headers;
     let mut out = String::new();
     let mut line = |label: &str, value: &str| {
         let _ = writeln!(out, "{label:<20}{value}");
     };
     line("path", path);
-    if let Some(why) = excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)) {
+    let unpublished = match redirect {
+        Some(r) if file.is_file() => Some(format!(
+            "the push stops: it is also a file in the source ({}); remove the file or the [[redirects]] at {}",
+            crate::escape::path(&file),
+            r.origin
+        )),
+        Some(_) => None,
+        None => excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)),
+    };
+    if let Some(why) = unpublished {
         line("published", &format!("no: {why}"));
     }
     line("key", &local::key_for(&settings.prefix, path));
+    if let Some(r) = redirect {
+        line(
+            "redirect",
+            &format!("{} ([[redirects]] at {})", r.to, r.origin),
+        );
+        line(
+            "object",
+            "zero bytes with x-amz-website-redirect-location: S3's website endpoint answers 301 with that Location",
+        );
+    }
     line("content type", &h.content_type);
     line(
         "content encoding",
@@ -126,12 +155,14 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         line("storage class", v);
     }
     line("rule", spec.rule.as_deref().unwrap_or("none matched"));
-    line(
-        "hashed",
-        &spec
-            .hashed_by
-            .map_or("no".to_string(), |m| format!("yes, named in {m}")),
-    );
+    if redirect.is_none() {
+        line(
+            "hashed",
+            &spec
+                .hashed_by
+                .map_or("no".to_string(), |m| format!("yes, named in {m}")),
+        );
+    }
     for w in &warnings {
         line("warning", w);
     }

@@ -35,6 +35,19 @@ pub struct FileConfig {
     pub default_target: Option<String>,
     pub hashed: Option<HashedSection>,
     pub scan: Option<ScanSection>,
+    /// `[[redirects]]`: zero-byte objects that redirect on a website
+    /// endpoint.
+    pub redirects: Option<Vec<RedirectSection>>,
+}
+
+/// One `[[redirects]]` entry; spans kept so a problem names its line.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectSection {
+    /// The old path, relative to the source (the key is `<location>/<from>`).
+    pub from: Spanned<String>,
+    /// A path starting with `/` or an absolute `https://`/`http://` URL.
+    pub to: Spanned<String>,
 }
 
 /// How the source tree is walked.
@@ -331,6 +344,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("the example's commented-out examples must parse: {e}"));
         assert!(examples.rules.is_some_and(|r| !r.is_empty()));
         assert!(examples.targets.is_some_and(|t| t.len() == 2));
+        assert!(examples.redirects.is_some_and(|r| r.len() == 2));
     }
 
     #[test]

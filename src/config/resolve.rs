@@ -9,6 +9,7 @@
 
 mod local;
 mod objects;
+mod redirects;
 mod s3;
 mod storage;
 mod sync;
@@ -52,6 +53,7 @@ impl Settings {
             sync: sync::settings(&layers, &mut problems),
             public: storage::public(&layers, &mut problems),
             hash_cache: local::hash_cache(&layers, &mut problems),
+            redirects: redirects::redirects(&layers, &mut problems),
             target_name: layers.target_name,
         };
         problems.into_result(settings)

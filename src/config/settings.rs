@@ -52,6 +52,8 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub public: PublicSettings,
     pub hashed: HashedSettings,
+    /// `[[redirects]]`, in the order written.
+    pub redirects: Vec<RedirectSpec>,
     /// The named target in use, if any.
     pub target_name: Option<String>,
     /// Where the local hash cache lives; `None`: hash every file.
@@ -201,6 +203,19 @@ pub struct RuleSpec {
     pub acl: Option<Acl>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub content_disposition: Option<String>,
+}
+
+/// One `[[redirects]]` entry: the object at `<prefix>/<from>` redirects
+/// to `to` on a website endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RedirectSpec {
+    /// A slash path relative to the source: plain segments, no `.`, `..`
+    /// or empty ones.
+    pub from: String,
+    /// A path starting with `/`, or an absolute `https://`/`http://` URL.
+    pub to: String,
+    /// Where it was written (`s3sync.toml line 12`), for messages.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -145,6 +145,7 @@ impl Rules {
                 .and_then(|r| r.metadata.clone())
                 .unwrap_or_else(|| defaults.metadata.clone()),
             storage_class: defaults.storage_class.clone(),
+            website_redirect_location: None,
         };
         ObjectSpec {
             headers,

@@ -1,5 +1,6 @@
 //! The local side: scan the source, resolve each file's parameters, hash it,
-//! and build the manifest of what the bucket should hold.
+//! and build the manifest of what the bucket should hold (the files, and
+//! the `[[redirects]]` objects, see `redirects`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -14,11 +15,13 @@ use crate::local::scan::{self, ScanError};
 use crate::progress::{Event, Observer};
 use crate::record::manifest::{Entry, Manifest};
 
-/// What a local key is read from.
+/// What a local key's bytes are.
 #[derive(Debug, Clone)]
-pub struct Source {
-    pub abs: PathBuf,
-    pub gzip: bool,
+pub enum Source {
+    /// A file of the source, gzipped on the way when `gzip`.
+    File { abs: PathBuf, gzip: bool },
+    /// No bytes at all: the object of a `[[redirects]]` entry.
+    Empty,
 }
 
 /// S3's limit on key length, in bytes.
@@ -38,6 +41,26 @@ pub enum LocalError {
         "{path} maps to the key {key}, which s3sync uses for its records (the manifest, its intent, the deploy history): rename the file or set [sync] manifest to another name"
     )]
     ManifestClash { path: String, key: String },
+    #[error(
+        "[[redirects]] at {origin} redirects {}, which is also a file in the source ({}): a key holds a file or a redirect, not both. Remove the file from the build (or `exclude` it), or remove the redirect from the config",
+        crate::escape::for_terminal(.from),
+        crate::escape::path(.file)
+    )]
+    RedirectOverFile {
+        origin: String,
+        from: String,
+        file: PathBuf,
+    },
+    #[error(
+        "[[redirects]] at {origin} redirects {} to the key {}, which s3sync uses for its records: change its `from`, or set [sync] manifest to another name",
+        crate::escape::for_terminal(.from),
+        crate::escape::for_terminal(.key)
+    )]
+    RedirectOnRecord {
+        origin: String,
+        from: String,
+        key: String,
+    },
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -130,7 +153,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         let spec = rules.resolve(&file.path);
         sources.insert(
             key.clone(),
-            Source {
+            Source::File {
                 abs: file.abs.clone(),
                 gzip: spec.gzip,
             },
@@ -149,6 +172,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
             },
         );
     }
+    crate::local::redirects::add(settings, source, &rules, &mut manifest, &mut sources)?;
     Ok(LocalTree {
         manifest,
         sources,
@@ -235,16 +259,21 @@ pub fn stored_etags(
         hash::default_threads(),
         || (),
         |(), (key, source)| {
-            let digest = if source.gzip {
-                encode::gzip_file(&source.abs, gzip_level, encode::GZIP_MAX_MEMORY)
-                    .map(|g| g.digests)
+            let (abs, gzip) = match source {
+                Source::File { abs, gzip } => (abs, *gzip),
+                Source::Empty => {
+                    return Ok(((*key).clone(), hex::encode(encode::digest_bytes(b"").md5)));
+                }
+            };
+            let digest = if gzip {
+                encode::gzip_file(abs, gzip_level, encode::GZIP_MAX_MEMORY).map(|g| g.digests)
             } else {
-                encode::digest_file(&source.abs)
+                encode::digest_file(abs)
             };
             digest
                 .map(|d| ((*key).clone(), hex::encode(d.md5)))
                 .map_err(|e| LocalError::Read {
-                    path: source.abs.clone(),
+                    path: abs.clone(),
                     source: e,
                 })
         },

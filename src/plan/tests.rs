@@ -7,6 +7,9 @@ use super::*;
 /// Retired, pruned and remembered keys.
 mod retention;
 
+/// `[[redirects]]` objects: new, unchanged, re-targeted, removed.
+mod redirects;
+
 fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
     Entry {
         path: path.into(),

@@ -12,84 +12,7 @@ use crate::record::history::Deploy;
 pub const MANIFEST_VERSION: u32 = 1;
 
 pub use crate::record::bounds::MAX_RECORD_BYTES;
-
-/// Everything S3 stores about an object besides its bytes that s3sync sets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Headers {
-    pub content_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_encoding: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_disposition: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_language: Option<String>,
-    /// Canned ACL sent with the object; `None` sends no ACL header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acl: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub metadata: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
-}
-
-impl Headers {
-    /// Human-readable differences from `other` (what a push would change),
-    /// comparing only what `other` can tell (`acl_known`: listings give no ACL).
-    pub fn differences(&self, other: &Self, acl_known: bool) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut field = |name: &str, old: Option<&str>, new: Option<&str>| {
-            if old != new {
-                out.push(format!(
-                    "{name}: {} → {}",
-                    old.map_or("(none)".to_string(), |v| format!("{v:?}")),
-                    new.map_or("(none)".to_string(), |v| format!("{v:?}"))
-                ));
-            }
-        };
-        field(
-            "content_type",
-            Some(&other.content_type),
-            Some(&self.content_type),
-        );
-        field(
-            "content_encoding",
-            other.content_encoding.as_deref(),
-            self.content_encoding.as_deref(),
-        );
-        field(
-            "cache_control",
-            other.cache_control.as_deref(),
-            self.cache_control.as_deref(),
-        );
-        field(
-            "content_disposition",
-            other.content_disposition.as_deref(),
-            self.content_disposition.as_deref(),
-        );
-        field(
-            "content_language",
-            other.content_language.as_deref(),
-            self.content_language.as_deref(),
-        );
-        if acl_known {
-            field("acl", other.acl.as_deref(), self.acl.as_deref());
-        }
-        field(
-            "storage_class",
-            other.storage_class.as_deref(),
-            self.storage_class.as_deref(),
-        );
-        if self.metadata != other.metadata {
-            out.push(format!(
-                "metadata: {:?} → {:?}",
-                other.metadata, self.metadata
-            ));
-        }
-        out
-    }
-}
+pub use crate::record::headers::Headers;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -282,6 +205,14 @@ impl Manifest {
                 && !is_version_id(version)
             {
                 return Err(bad(key, "version_id", "not an S3 version id"));
+            }
+            if let Some(why) = entry
+                .headers
+                .website_redirect_location
+                .as_deref()
+                .and_then(crate::record::headers::redirect_location_problem)
+            {
+                return Err(bad(key, "website_redirect_location", why));
             }
         }
         for deploy in &self.deploys {
@@ -496,34 +427,31 @@ mod tests {
     }
 
     #[test]
+    fn a_hostile_redirect_target_is_refused_before_it_reaches_a_header() {
+        let mut m = Manifest::new("static");
+        let mut e = entry("aa");
+        e.headers.website_redirect_location = Some("/new/".into());
+        m.entries.insert("static/old.html".into(), e);
+        let mut json: serde_json::Value = serde_json::from_slice(&m.to_json()).unwrap();
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        json["entries"]["static/old.html"]["headers"]["website_redirect_location"] =
+            "/x\r\nX-Injected: 1".into();
+        let err = Manifest::from_json(&serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("its entry for static/old.html has a bad `website_redirect_location`"),
+            "{err}"
+        );
+        json["entries"]["static/old.html"]["headers"]["website_redirect_location"] =
+            "javascript:alert(1)".into();
+        assert!(Manifest::from_json(&serde_json::to_vec(&json).unwrap()).is_err());
+    }
+
+    #[test]
     fn newer_and_malformed_manifests_are_named() {
         let err = Manifest::from_json(br#"{"version": 99}"#).unwrap_err();
         assert!(err.to_string().contains("upgrade s3sync"), "{err}");
         let err = Manifest::from_json(b"not json").unwrap_err();
         assert!(err.to_string().contains("--verify"), "{err}");
-    }
-
-    #[test]
-    fn header_differences_are_readable() {
-        let old = Headers {
-            content_type: "text/css".into(),
-            cache_control: Some("max-age=60".into()),
-            acl: Some("private".into()),
-            ..Headers::default()
-        };
-        let new = Headers {
-            cache_control: Some("max-age=3600".into()),
-            acl: Some("public-read".into()),
-            ..old.clone()
-        };
-        let diffs = new.differences(&old, true);
-        assert_eq!(
-            diffs,
-            [
-                "cache_control: \"max-age=60\" → \"max-age=3600\"",
-                "acl: \"private\" → \"public-read\""
-            ]
-        );
-        assert_eq!(new.differences(&old, false).len(), 1);
     }
 }

@@ -37,7 +37,8 @@ pub struct S3Store {
 }
 
 /// Set the headers s3sync manages on a PutObject, CreateMultipartUpload or
-/// CopyObject request (three builder types with the same setters).
+/// CopyObject request (three builder types with the same setters). The
+/// website redirect goes on every one: S3 does not copy it.
 macro_rules! with_headers {
     ($req:expr, $h:expr) => {{
         let h: &$crate::record::manifest::Headers = $h;
@@ -57,6 +58,7 @@ macro_rules! with_headers {
                     .map(aws_sdk_s3::types::StorageClass::from),
             )
             .set_metadata($crate::store::s3::metadata_map(h))
+            .set_website_redirect_location(h.website_redirect_location.clone())
     }};
 }
 
@@ -397,6 +399,7 @@ impl Store for S3Store {
                 .storage_class()
                 .map(|s| s.as_str().to_string())
                 .filter(|s| s != "STANDARD"),
+            website_redirect_location: out.website_redirect_location().map(str::to_string),
         }))
     }
 

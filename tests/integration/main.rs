@@ -14,6 +14,7 @@ mod iam;
 mod iam_proxy;
 mod progress;
 mod proxy;
+mod redirects;
 mod retention;
 mod s3_target;
 mod show_settings;

@@ -377,3 +377,56 @@ fn bad_keep_removed_values_name_their_layer_and_the_units() {
         );
     }
 }
+
+#[test]
+fn redirects_keep_their_line_and_every_bad_one_is_named_with_the_fix() {
+    let good = "to = \"s3://bucket/p\"\n[[redirects]]\nfrom = \"old/page.html\"\nto = \"/new/page/\"\n\n[[redirects]]\nfrom = \"blog/index.html\"\nto = \"https://blog.example.com/\"\n";
+    let s = resolve_with(&Overrides::default(), &[], Some(&loaded(good))).unwrap();
+    assert_eq!(s.redirects.len(), 2);
+    assert_eq!(s.redirects[0].from, "old/page.html");
+    assert_eq!(s.redirects[0].to, "/new/page/");
+    assert_eq!(s.redirects[0].origin, "/proj/s3sync.toml line 3");
+    assert_eq!(s.redirects[1].origin, "/proj/s3sync.toml line 7");
+
+    let bad = "to = \"s3://bucket/p\"\n\
+        [[redirects]]\nfrom = \"../etc/passwd\"\nto = \"/x/\"\n\
+        [[redirects]]\nfrom = \"a.html\"\nto = \"new/page/\"\n\
+        [[redirects]]\nfrom = \"a.html\"\nto = \"/b/\"\n\
+        [[redirects]]\nfrom = \"c.html\"\nto = \"//evil.example/\"\n";
+    let problems = invalid(resolve_with(&Overrides::default(), &[], Some(&loaded(bad))));
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(
+        problems[0].starts_with(
+            "[[redirects]] at /proj/s3sync.toml line 3: from = \"../etc/passwd\" has the segment \"..\""
+        ),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].starts_with(
+            "[[redirects]] at /proj/s3sync.toml line 7: to = \"new/page/\" cannot be a website redirect: it is neither a path starting with `/`"
+        ),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems[1].contains("to = \"/new/page/\""),
+        "{}",
+        problems[1]
+    );
+    assert_eq!(
+        problems[2],
+        "[[redirects]] at /proj/s3sync.toml line 9: from = \"a.html\" is already redirected by the [[redirects]] at /proj/s3sync.toml line 6: keep one of them"
+    );
+    assert!(
+        problems[3].contains("line 13: to = \"//evil.example/\""),
+        "{}",
+        problems[3]
+    );
+    assert!(problems[3].contains("another host"), "{}", problems[3]);
+
+    let unknown = parse("[[redirects]]\nfrom = \"a\"\ntarget = \"/b\"\n").unwrap_err();
+    assert!(unknown.contains("unknown field `target`"), "{unknown}");
+    let missing = parse("[[redirects]]\nfrom = \"a\"\n").unwrap_err();
+    assert!(missing.contains("missing field `to`"), "{missing}");
+}
