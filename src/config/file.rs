@@ -35,6 +35,27 @@ pub struct FileConfig {
     pub default_target: Option<String>,
     pub hashed: Option<HashedSection>,
     pub scan: Option<ScanSection>,
+    pub setup: Option<SetupSection>,
+}
+
+/// `[setup]`: what `s3sync setup` makes of the bucket.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SetupSection {
+    /// Public read of the prefix (by bucket policy when no ACL does it).
+    pub public: Option<bool>,
+    /// Origins allowed to GET and HEAD across origins (CORS).
+    pub cors_origins: Option<Vec<Spanned<String>>>,
+    /// Static website hosting: `{index = "index.html", error = "404.html"}`.
+    pub website: Option<WebsiteSection>,
+    pub versioning: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebsiteSection {
+    pub index: Option<String>,
+    pub error: Option<String>,
 }
 
 /// How the source tree is walked.

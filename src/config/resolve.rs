@@ -10,6 +10,7 @@
 mod local;
 mod objects;
 mod s3;
+mod setup;
 mod storage;
 mod sync;
 
@@ -52,6 +53,7 @@ impl Settings {
             sync: sync::settings(&layers, &mut problems),
             public: storage::public(&layers, &mut problems),
             hash_cache: local::hash_cache(&layers, &mut problems),
+            setup: setup::settings(&layers, &mut problems),
             target_name: layers.target_name,
         };
         problems.into_result(settings)
