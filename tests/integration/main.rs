@@ -16,6 +16,7 @@ mod progress;
 mod proxy;
 mod retention;
 mod s3_target;
+mod setup;
 mod show_settings;
 mod support;
 mod tls;
