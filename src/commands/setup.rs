@@ -19,7 +19,16 @@ pub async fn command(global: &GlobalArgs, args: &SetupArgs, ui: &Ui) -> anyhow::
             ui.out(&text)?;
             Ok(Exit::Success)
         }
-        Some(e) => {
+        Some(mut e) => {
+            let denied = e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<crate::store::StoreError>())
+                .any(|s| s.kind == crate::store::ErrorKind::AccessDenied);
+            if denied {
+                e = e.context(
+                    "setup changes the bucket itself: run it with an administrator's credentials, whose IAM policy `s3sync policy --setup` prints",
+                );
+            }
             // What was done before the failure, without the summary.
             let done: String = text
                 .lines()

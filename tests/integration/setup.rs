@@ -133,7 +133,9 @@ async fn setup_creates_a_missing_bucket_a_second_run_changes_nothing_and_only_th
         .await
         .unwrap();
     assert_eq!(
-        location.location_constraint().map(|l| l.as_str()),
+        location
+            .location_constraint()
+            .map(aws_sdk_s3::types::BucketLocationConstraint::as_str),
         Some("eu-west-1")
     );
     let policy = stored_policy(&s3, &bucket).await;
@@ -174,7 +176,12 @@ async fn setup_creates_a_missing_bucket_a_second_run_changes_nothing_and_only_th
         .send()
         .await
         .unwrap();
-    assert_eq!(versioning.status().map(|s| s.as_str()), Some("Enabled"));
+    assert_eq!(
+        versioning
+            .status()
+            .map(aws_sdk_s3::types::BucketVersioningStatus::as_str),
+        Some("Enabled")
+    );
 
     let second = sb.run(&["setup"]);
     second.expect(0);
@@ -432,4 +439,40 @@ fn policy_setup_prints_one_document_apart_from_the_deploy_policy() {
     assert!(!deploy.stdout.contains("PutBucket"), "{}", deploy.stdout);
     let both = sb.run(&["policy", "--setup", "--public"]);
     both.expect(2);
+}
+
+#[tokio::test]
+async fn deploy_credentials_cannot_set_up_the_bucket_and_are_told_which_policy_can() {
+    let s3 = S3::new("setupdenied").await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let sb = Sandbox::new();
+    site(&sb);
+    sb.config(&config(
+        &s3.bucket,
+        &proxy.endpoint,
+        "us-east-1",
+        EVERYTHING,
+    ));
+    let deploy = sb.run(&["policy"]);
+    deploy.expect(0);
+    let iam = Iam::new(vec![serde_json::from_str(&deploy.stdout).unwrap()], None);
+    iam.install(&proxy);
+    let run = sb.run(&["setup"]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("access denied: s3:ListBucket (HeadBucket)")
+            && run.stderr.contains("`s3sync policy --setup` prints"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        s3.client
+            .get_bucket_policy()
+            .bucket(&s3.bucket)
+            .send()
+            .await
+            .is_err(),
+        "nothing was changed"
+    );
 }

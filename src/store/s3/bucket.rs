@@ -35,16 +35,27 @@ fn unbuildable(what: &str, e: &impl std::fmt::Display) -> StoreError {
 
 impl S3Store {
     async fn exists(&self) -> Result<bool, StoreError> {
-        match self.client.head_bucket().bucket(&self.bucket).send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error().is_some_and(
-                    aws_sdk_s3::operation::head_bucket::HeadBucketError::is_not_found,
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(self.error("s3:ListBucket (HeadBucket)", &self.bucket_arn(), &e)),
+        const ACTION: &str = "s3:ListBucket (HeadBucket)";
+        let Err(e) = self.client.head_bucket().bucket(&self.bucket).send().await else {
+            return Ok(true);
+        };
+        // A HEAD answer has no body, so no error code: the status says it.
+        match e.raw_response().map(|r| r.status().as_u16()) {
+            Some(404) => Ok(false),
+            Some(301) => Err(StoreError::new(
+                ErrorKind::WrongRegion,
+                super::errors::wrong_region(&self.bucket, None),
+            )),
+            Some(403) => Err(StoreError::new(
+                ErrorKind::AccessDenied,
+                super::errors::access_denied(
+                    ACTION,
+                    &self.bucket_arn(),
+                    "HeadBucket answered 403: the bucket is another account's, or this identity may not list it",
+                    &self.bucket_arn(),
+                ),
+            )),
+            _ => Err(self.error(ACTION, &self.bucket_arn(), &e)),
         }
     }
 
