@@ -95,6 +95,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Check(args) => commands::check::command(global, args, Ui::new(global, true)).await,
         Command::Policy(args) => commands::policy::command(global, args, &Ui::new(global, true)),
+        Command::Setup(args) => {
+            commands::setup::command(global, args, &Ui::new(global, true)).await
+        }
         Command::Url(args) => commands::url::command(global, args, &Ui::new(global, true)).await,
         Command::Explain(args) => commands::explain::command(global, args, &Ui::new(global, true)),
         Command::Init => commands::init::command(global, &Ui::new(global, true)),

@@ -37,8 +37,12 @@ pub enum Command {
     Manifest(SourceArgs),
     /// Check config, the source, credentials and bucket access before a deploy.
     Check(TreeArgs),
-    /// Print the least-privilege IAM policy the config needs (--public: the public-read bucket policy instead).
+    /// Print the least-privilege IAM policy the config needs (--public: the public-read bucket
+    /// policy instead; --setup: the policy for `s3sync setup`).
     Policy(PolicyArgs),
+    /// Create and configure the bucket the config needs ([setup]: public read, CORS, website,
+    /// versioning), changing only what differs; a second run changes nothing.
+    Setup(SetupArgs),
     /// Print the public URL of a file, or a presigned GET URL (always for a private file).
     Url(UrlArgs),
     /// Show the key, content type, encoding, headers and matching rule for one file.
@@ -110,6 +114,20 @@ pub struct PolicyArgs {
     /// any client can send any Referer).
     #[arg(long, value_name = "HOST", requires = "public")]
     pub referer: Option<String>,
+    /// Print instead the IAM policy for `s3sync setup` (create the bucket, set its ownership,
+    /// public access block, policy, CORS, website and versioning): for an administrator, kept
+    /// apart from the deploy policy.
+    #[arg(long, conflicts_with_all = ["public", "delete"])]
+    pub setup: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Show what would change and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
 }
 
 /// The local tree and the target, as every command that reads the tree

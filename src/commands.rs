@@ -12,6 +12,7 @@ pub mod policy;
 pub mod prune;
 pub mod push;
 pub mod rollback;
+pub mod setup;
 pub mod url;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +108,7 @@ pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
         Command::Manifest(args) => overrides(global, args, None),
         Command::Check(args) => tree_overrides(global, args),
         Command::Policy(args) => target_overrides(global, &args.target),
+        Command::Setup(args) => target_overrides(global, &args.target),
         Command::Url(args) => tree_overrides(global, &args.tree),
         Command::Explain(args) => explain::overrides(global, args),
         Command::Init | Command::Completions { .. } | Command::Man => Overrides {

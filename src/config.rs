@@ -18,7 +18,8 @@ pub use error::ConfigError;
 pub use settings::{
     Acl, AddressingStyle, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec, GzipSettings,
     HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides, PublicSettings,
-    RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings, SyncSettings,
+    RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings, SetupSettings, SyncSettings,
+    WebsiteSettings,
 };
 pub use target::Destination;
 

@@ -6,9 +6,12 @@
 //! only for the prefix (`s3:prefix` condition), so s3sync never sends
 //! HeadBucket or an unscoped listing (see `store::s3`). The prefix and keys
 //! are escaped for IAM (`iam_pattern`): a `*` in `location` does not widen
-//! the grant.
+//! the grant. `setup.rs` is the separate policy for `s3sync setup`.
 
 pub mod pattern;
+pub mod setup;
+
+pub use setup::{public_by_policy, sends_public_acls, setup_policy};
 
 use serde_json::{Value, json};
 

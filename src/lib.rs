@@ -7,7 +7,7 @@
 //! reads the `record` from the `store`, makes a pure `plan`, checks the
 //! guards and has `apply` carry it out; `report` renders plans and results.
 //! `clock` says what time it is (`S3SYNC_NOW` for tests),
-//! `iam` writes the policies, `urls` the public addresses, `escape` keeps
+//! `iam` writes the policies, `setup` prepares the bucket itself, `urls` the public addresses, `escape` keeps
 //! names from the tree harmless in output, `pool` runs tasks a bounded
 //! number at a time, `clock` says what time it is (`S3SYNC_NOW` in
 //! tests). `app` and `ui` are the binary's
@@ -28,6 +28,7 @@ pub mod pool;
 pub mod progress;
 pub mod record;
 pub mod report;
+pub mod setup;
 pub mod store;
 pub mod ui;
 pub mod urls;

@@ -2,8 +2,10 @@
 //! every store shares. `s3.rs` (with its parts under `s3/`) is the only
 //! module that knows the AWS SDK; `dir.rs` is a real directory target;
 //! `memory.rs` (unit tests only) keeps objects in memory and injects
-//! faults.
+//! faults. `bucket.rs` is the bucket's own settings (`s3sync setup`), a
+//! narrow trait of its own that only the S3 store implements.
 
+pub mod bucket;
 pub mod dir;
 #[cfg(test)]
 pub mod memory;

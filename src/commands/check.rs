@@ -3,7 +3,11 @@
 //! per check, each failure with its fix.
 //!
 //! Every request is one the printed IAM policy (`s3sync policy`) allows:
-//! reachability is a listing scoped to the prefix, never HeadBucket.
+//! reachability is a listing scoped to the prefix, never HeadBucket. With
+//! a `[setup]` table, `bucket.rs` adds the bucket's settings (read-only,
+//! skipped when these credentials cannot read them).
+
+mod bucket;
 
 use std::fmt::Write as _;
 
@@ -254,7 +258,8 @@ pub fn render(results: &[CheckResult]) -> String {
 pub async fn command(global: &GlobalArgs, args: &TreeArgs, ui: Ui) -> anyhow::Result<Exit> {
     let settings = load_settings(global, &tree_overrides(global, args))?;
     let store = pipeline::open_store(&settings).await?;
-    let results = crate::commands::check::run(&settings, &store).await;
+    let mut results = crate::commands::check::run(&settings, &store).await;
+    results.extend(bucket::checks(&settings).await);
     ui.out(&crate::commands::check::render(&results))?;
     Ok(
         if results.iter().all(crate::commands::check::CheckResult::ok) {

@@ -1,5 +1,6 @@
-//! `s3sync policy`: the IAM policy the config needs, or with `--public` the
-//! public-read bucket policy; the documents themselves come from `iam`.
+//! `s3sync policy`: the IAM policy the config needs, with `--public` the
+//! public-read bucket policy, or with `--setup` the IAM policy for `s3sync
+//! setup`; the documents themselves come from `iam`.
 
 use anyhow::Context;
 
@@ -19,6 +20,13 @@ pub fn command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Resul
             .map(|text| format!("{text}\n"))
             .context("cannot print the policy as JSON")
     };
+    if args.setup {
+        ui.info(&format!(
+            "IAM policy for the identity that runs `s3sync setup` on {bucket} (an administrator's; keep it apart from the deploy policy `s3sync policy` prints, so deploy credentials cannot change the bucket policy or its public access):"
+        ));
+        ui.out_data(&pretty(&crate::iam::setup_policy(&settings, &bucket))?)?;
+        return Ok(Exit::Success);
+    }
     if !args.public {
         ui.info("IAM policy for the identity that runs s3sync:");
         ui.out_data(&pretty(&crate::iam::iam_policy(

@@ -38,6 +38,7 @@ pub struct FileConfig {
     /// `[[redirects]]`: zero-byte objects that redirect on a website
     /// endpoint.
     pub redirects: Option<Vec<RedirectSection>>,
+    pub setup: Option<SetupSection>,
 }
 
 /// One `[[redirects]]` entry; spans kept so a problem names its line.
@@ -48,6 +49,26 @@ pub struct RedirectSection {
     pub from: Spanned<String>,
     /// A path starting with `/` or an absolute `https://`/`http://` URL.
     pub to: Spanned<String>,
+}
+
+/// `[setup]`: what `s3sync setup` makes of the bucket.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SetupSection {
+    /// Public read of the prefix (by bucket policy when no ACL does it).
+    pub public: Option<bool>,
+    /// Origins allowed to GET and HEAD across origins (CORS).
+    pub cors_origins: Option<Vec<Spanned<String>>>,
+    /// Static website hosting: `{index = "index.html", error = "404.html"}`.
+    pub website: Option<WebsiteSection>,
+    pub versioning: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebsiteSection {
+    pub index: Option<String>,
+    pub error: Option<String>,
 }
 
 /// How the source tree is walked.

@@ -11,6 +11,7 @@ mod local;
 mod objects;
 mod redirects;
 mod s3;
+mod setup;
 mod storage;
 mod sync;
 
@@ -54,6 +55,7 @@ impl Settings {
             public: storage::public(&layers, &mut problems),
             hash_cache: local::hash_cache(&layers, &mut problems),
             redirects: redirects::redirects(&layers, &mut problems),
+            setup: setup::settings(&layers, &mut problems),
             target_name: layers.target_name,
         };
         problems.into_result(settings)

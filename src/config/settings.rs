@@ -54,6 +54,7 @@ pub struct Settings {
     pub hashed: HashedSettings,
     /// `[[redirects]]`, in the order written.
     pub redirects: Vec<RedirectSpec>,
+    pub setup: SetupSettings,
     /// The named target in use, if any.
     pub target_name: Option<String>,
     /// Where the local hash cache lives; `None`: hash every file.
@@ -263,6 +264,26 @@ pub struct PublicSettings {
     pub custom_domain: Option<String>,
     pub querystring_auth: bool,
     pub querystring_expire: u64,
+}
+
+/// `[setup]`: the bucket `s3sync setup` prepares.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SetupSettings {
+    /// Public read of the prefix (a bucket policy when objects carry no
+    /// public ACL).
+    pub public: bool,
+    /// `https://host[:port]` or `*`, allowed to GET and HEAD (CORS).
+    pub cors_origins: Vec<String>,
+    pub website: Option<WebsiteSettings>,
+    pub versioning: bool,
+}
+
+/// Static website hosting: the index suffix and the error document (a
+/// file of the source, so its key is under the prefix).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebsiteSettings {
+    pub index: String,
+    pub error: Option<String>,
 }
 
 /// Serializers that show values as a person reads them.

@@ -3,8 +3,11 @@
 //! module that knows `aws_sdk_s3`, with its parts: `client.rs` (connecting),
 //! `errors.rs` (what a failure means, in words), `multipart.rs` (large
 //! files in parts), `prefix.rs` (working under a policy scoped to the
-//! prefix) and `versions.rs` (earlier versions, for rollback). Everything is turned into s3sync's own types here.
+//! prefix), `versions.rs` (earlier versions, for rollback) and `bucket.rs`
+//! (the bucket's own settings, for `setup`). Everything is turned into
+//! s3sync's own types here.
 
+mod bucket;
 mod client;
 mod errors;
 mod multipart;

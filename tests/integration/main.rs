@@ -17,6 +17,7 @@ mod proxy;
 mod redirects;
 mod retention;
 mod s3_target;
+mod setup;
 mod show_settings;
 mod support;
 mod tls;

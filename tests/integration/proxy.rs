@@ -49,6 +49,10 @@ pub(crate) type Rule = Arc<dyn Fn(&Seen) -> Option<(u16, String)> + Send + Sync>
 /// `Some((status, body))`.
 pub(crate) type Rewrite = Arc<dyn Fn(&Seen, u16) -> Option<(u16, String)> + Send + Sync>;
 
+/// Rewrites the body of the server's answer (its status and headers stay),
+/// for answers moto gets wrong: `Some(new body)`.
+pub(crate) type BodyRewrite = Arc<dyn Fn(&Seen, &Bytes) -> Option<Bytes> + Send + Sync>;
+
 /// A fault the proxy can inject.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Fault {
@@ -88,6 +92,7 @@ struct State {
     seen_changed: Condvar,
     rule: Mutex<Option<Rule>>,
     rewrite: Mutex<Option<Rewrite>>,
+    body_rewrite: Mutex<Option<BodyRewrite>>,
     faults: Mutex<Option<Faults>>,
     requests: AtomicU64,
     injected: AtomicU64,
@@ -111,6 +116,7 @@ impl Proxy {
             seen_changed: Condvar::new(),
             rule: Mutex::new(None),
             rewrite: Mutex::new(None),
+            body_rewrite: Mutex::new(None),
             faults: Mutex::new(None),
             requests: AtomicU64::new(0),
             injected: AtomicU64::new(0),
@@ -138,6 +144,10 @@ impl Proxy {
 
     pub(crate) fn set_rewrite(&self, rewrite: Rewrite) {
         *self.state.rewrite.lock().unwrap() = Some(rewrite);
+    }
+
+    pub(crate) fn set_body_rewrite(&self, rewrite: BodyRewrite) {
+        *self.state.body_rewrite.lock().unwrap() = Some(rewrite);
     }
 
     pub(crate) fn set_delay(&self, delay: Option<Duration>) {
@@ -329,12 +339,22 @@ async fn handle(
                 .unwrap());
         }
     };
-    let (parts, body) = response.into_parts();
-    let body = body
+    let (mut parts, body) = response.into_parts();
+    let mut body = body
         .collect()
         .await
         .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
+    let fixed = state
+        .body_rewrite
+        .lock()
+        .unwrap()
+        .as_ref()
+        .and_then(|r| r(&info, &body));
+    if let Some(fixed) = fixed {
+        parts.headers.remove(hyper::header::CONTENT_LENGTH);
+        body = fixed;
+    }
     let rewritten = state
         .rewrite
         .lock()
