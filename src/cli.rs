@@ -89,6 +89,8 @@ pub struct RollbackArgs {
     /// Copies in flight at once [default: 32]
     #[arg(long, short = 'j', value_name = "N", allow_negative_numbers = true)]
     pub jobs: Option<i64>,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -214,6 +216,8 @@ pub struct SyncArgs {
     pub max_deletes: Option<u64>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
     /// Re-upload every file, whatever the bucket holds.
     #[arg(long)]
     pub force: bool,
@@ -226,6 +230,18 @@ pub struct SyncArgs {
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The CDN invalidated after the bucket changed.
+#[derive(Debug, Args)]
+pub struct CdnArgs {
+    /// Invalidate what changed on this CloudFront distribution (repeatable) [default: `[cdn]
+    /// cloudfront_distribution_id`]
+    #[arg(long = "cloudfront", value_name = "ID")]
+    pub cloudfront: Vec<String>,
+    /// Wait until the CloudFront invalidation has completed (at most `[sync] timeout`).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// How long objects whose files left the source stay.
@@ -247,6 +263,8 @@ pub struct PruneArgs {
     pub max_deletes: Option<u64>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
     /// Show what would be deleted and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,

@@ -16,9 +16,9 @@ pub use defaults::{
 };
 pub use error::ConfigError;
 pub use settings::{
-    Acl, AddressingStyle, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec, GzipSettings,
-    HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides, PublicSettings,
-    RetryPolicy, RuleSpec, S3Settings, Settings, SyncSettings,
+    Acl, AddressingStyle, CdnSettings, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec,
+    GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
+    PublicSettings, RetryPolicy, RuleSpec, S3Settings, Settings, SyncSettings,
 };
 pub use target::Destination;
 

@@ -2,8 +2,10 @@
 //! every store shares. `s3.rs` (with its parts under `s3/`) is the only
 //! module that knows the AWS SDK; `dir.rs` is a real directory target;
 //! `memory.rs` (unit tests only) keeps objects in memory and injects
-//! faults.
+//! faults. `cloudfront.rs` is the CDN (the SDK's CloudFront client, behind
+//! its own narrow trait).
 
+pub mod cloudfront;
 pub mod dir;
 #[cfg(test)]
 pub mod memory;

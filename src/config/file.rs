@@ -35,6 +35,19 @@ pub struct FileConfig {
     pub default_target: Option<String>,
     pub hashed: Option<HashedSection>,
     pub scan: Option<ScanSection>,
+    pub cdn: Option<CdnSection>,
+}
+
+/// The CDN in front of the bucket: which distributions to invalidate after
+/// a push, and how many paths at most.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CdnSection {
+    /// One CloudFront distribution id, or a list.
+    pub cloudfront_distribution_id: Option<OneOrMany>,
+    pub max_paths: Option<i64>,
+    /// The CloudFront API endpoint (tests, compatible APIs).
+    pub endpoint_url: Option<String>,
 }
 
 /// How the source tree is walked.

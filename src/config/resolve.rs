@@ -7,6 +7,7 @@
 //! [`Problems`] and goes on with a default, so the user sees every problem
 //! at once.
 
+mod cdn;
 mod local;
 mod objects;
 mod s3;
@@ -52,6 +53,7 @@ impl Settings {
             sync: sync::settings(&layers, &mut problems),
             public: storage::public(&layers, &mut problems),
             hash_cache: local::hash_cache(&layers, &mut problems),
+            cdn: cdn::settings(&layers, &mut problems),
             target_name: layers.target_name,
         };
         problems.into_result(settings)

@@ -5,7 +5,7 @@
 //! files in parts), `prefix.rs` (working under a policy scoped to the
 //! prefix) and `versions.rs` (earlier versions, for rollback). Everything is turned into s3sync's own types here.
 
-mod client;
+pub(super) mod client;
 mod errors;
 mod multipart;
 mod prefix;
