@@ -65,9 +65,9 @@ pub fn done_text(invalidations: &[Invalidation]) -> String {
             };
             let _ = writeln!(
                 out,
-                "invalidated on CloudFront {distribution}: {} ({}{completed}: {})",
-                for_terminal(id),
+                "invalidated {} on CloudFront {distribution} (invalidation {}{completed}): {}",
                 plural(inv.paths.len()),
+                for_terminal(id),
                 shown.join(", ")
             );
             folds_line(&mut out, inv);
@@ -151,7 +151,7 @@ mod tests {
         failed_one.error = Some("the bucket changed, but … Fix: run `aws …`".into());
         let text = done_text(&[sample(Some("I2")), failed_one.clone()]);
         assert!(
-            text.starts_with("invalidated on CloudFront E1: I2 (3 paths: /, /css/*, /index.html)\n  folded 40 paths into /css/*"),
+            text.starts_with("invalidated 3 paths on CloudFront E1 (invalidation I2): /, /css/*, /index.html\n  folded 40 paths into /css/*"),
             "{text}"
         );
         assert!(
