@@ -91,6 +91,8 @@ pub struct RollbackArgs {
     pub jobs: Option<i64>,
     #[command(flatten)]
     pub cdn: CdnArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -239,6 +241,11 @@ pub struct CdnArgs {
     /// cloudfront_distribution_id`]
     #[arg(long = "cloudfront", value_name = "ID")]
     pub cloudfront: Vec<String>,
+}
+
+/// Whether to wait for the CDN once the bucket changed.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
     /// Wait until the CloudFront invalidation has completed (at most `[sync] timeout`).
     #[arg(long)]
     pub wait: bool,
@@ -265,6 +272,8 @@ pub struct PruneArgs {
     pub retention: RetentionArgs,
     #[command(flatten)]
     pub cdn: CdnArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Show what would be deleted and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -277,6 +286,8 @@ pub struct PruneArgs {
 pub struct PushArgs {
     #[command(flatten)]
     pub sync: SyncArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Show the plan and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,

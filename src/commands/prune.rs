@@ -73,7 +73,7 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
     let applied = pipeline::guard_and_apply(&settings, store, &planned, observer, cancel).await?;
     let invalidations = match &invalidator {
         Some(i) => {
-            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.cdn.wait)
+            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
                 .await
         }
         None => Vec::new(),

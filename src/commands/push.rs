@@ -15,7 +15,10 @@ use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    Push,
+    /// Apply; `wait`: follow the CDN invalidation until it completes.
+    Push {
+        wait: bool,
+    },
     DryRun,
     Diff,
     DiffExitCode,
@@ -47,7 +50,7 @@ pub async fn command(
     let stale = cdn::stale_keys(plan, None);
     let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await;
     let cdn_on = !settings.cdn.distributions.is_empty();
-    if mode != Mode::Push {
+    if !matches!(mode, Mode::Push { .. }) {
         // A preview always shows the plan; a guard that would refuse the
         // push is reported after it (and fails a dry run).
         let (invalidator, cdn_refused) = match invalidator {
@@ -101,8 +104,11 @@ pub async fn command(
     // What landed is stale in the CDN, whatever else failed.
     let invalidations = match &invalidator {
         Some(i) => {
-            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.cdn.wait)
-                .await
+            i.invalidate(
+                &cdn::stale_keys(plan, Some(&applied)),
+                mode == Mode::Push { wait: true },
+            )
+            .await
         }
         None => Vec::new(),
     };

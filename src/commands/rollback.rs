@@ -84,7 +84,7 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
     };
     let invalidations = match &invalidator {
         Some(i) => {
-            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.cdn.wait)
+            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
                 .await
         }
         None => Vec::new(),

@@ -82,7 +82,7 @@ async fn invalidations(client: &Client, id: &str) -> Vec<(String, Vec<String>)> 
     let mut out = Vec::new();
     for summary in list
         .invalidation_list()
-        .map(|l| l.items())
+        .map(aws_sdk_cloudfront::types::InvalidationList::items)
         .unwrap_or_default()
     {
         let got = client
