@@ -130,13 +130,13 @@ where
                 "{action} on CloudFront distribution {distribution}: too many invalidations in progress ({detail})"
             ),
         ),
-        ("NoSuchDistribution", _) | (_, Some(404)) => CdnError::new(
+        ("NoSuchDistribution", _) | ("", Some(404)) => CdnError::new(
             CdnErrorKind::NoSuchDistribution,
             format!(
                 "CloudFront distribution {distribution} does not exist ({action}: {detail}). Fix: check `cloudfront_distribution_id` in [cdn] (or --cloudfront); `aws cloudfront list-distributions` lists the ids"
             ),
         ),
-        ("AccessDenied", _) | (_, Some(403)) => CdnError::new(
+        ("AccessDenied", _) | ("", Some(403)) => CdnError::new(
             CdnErrorKind::AccessDenied,
             format!(
                 "{action} on CloudFront distribution {distribution} was denied ({detail}). Fix: grant cloudfront:{action} on arn:aws:cloudfront::ACCOUNT:distribution/{distribution} (`s3sync policy` prints the statement)"
