@@ -67,7 +67,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 if args.dry_run {
                     Mode::DryRun
                 } else {
-                    Mode::Push
+                    Mode::Push {
+                        wait: args.wait.wait,
+                    }
                 },
             )
             .await

@@ -93,6 +93,10 @@ pub struct RollbackArgs {
     /// Copies in flight at once [default: 32]
     #[arg(long, short = 'j', value_name = "N", allow_negative_numbers = true)]
     pub jobs: Option<i64>,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
@@ -232,6 +236,8 @@ pub struct SyncArgs {
     pub max_deletes: Option<u64>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
     /// Re-upload every file, whatever the bucket holds.
     #[arg(long)]
     pub force: bool,
@@ -244,6 +250,23 @@ pub struct SyncArgs {
     /// Print one JSON document on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The CDN invalidated after the bucket changed.
+#[derive(Debug, Args)]
+pub struct CdnArgs {
+    /// Invalidate what changed on this CloudFront distribution (repeatable) [default: `[cdn]
+    /// cloudfront_distribution_id`]
+    #[arg(long = "cloudfront", value_name = "ID")]
+    pub cloudfront: Vec<String>,
+}
+
+/// Whether to wait for the CDN once the bucket changed.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Wait until the CloudFront invalidation has completed (at most `[sync] timeout`).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// How long objects whose files left the source stay.
@@ -265,6 +288,10 @@ pub struct PruneArgs {
     pub max_deletes: Option<u64>,
     #[command(flatten)]
     pub retention: RetentionArgs,
+    #[command(flatten)]
+    pub cdn: CdnArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Show what would be deleted and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -277,6 +304,8 @@ pub struct PruneArgs {
 pub struct PushArgs {
     #[command(flatten)]
     pub sync: SyncArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// Show the plan and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,

@@ -93,6 +93,7 @@ pub fn overrides(global: &GlobalArgs, source: &SourceArgs, sync: Option<&SyncArg
         keep_removed: sync.and_then(|s| s.retention.keep_removed.clone()),
         jobs: sync.and_then(|s| s.jobs),
         no_cache: source.no_cache,
+        cloudfront: sync.map(|s| s.cdn.cloudfront.clone()).unwrap_or_default(),
     }
 }
 

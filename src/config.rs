@@ -16,10 +16,10 @@ pub use defaults::{
 };
 pub use error::ConfigError;
 pub use settings::{
-    Acl, AddressingStyle, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec, GzipSettings,
-    HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides, PublicSettings,
-    RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings, SetupSettings, SyncSettings,
-    WebsiteSettings,
+    Acl, AddressingStyle, CdnSettings, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec,
+    GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
+    PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings, SetupSettings,
+    SyncSettings, WebsiteSettings,
 };
 pub use target::Destination;
 

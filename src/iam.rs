@@ -51,7 +51,7 @@ fn deploys_pattern(settings: &Settings) -> String {
 /// abort a failed multipart upload), and only when the config needs them, set ACLs and delete.
 /// With a deploy history, read earlier versions (`rollback` copies them
 /// back) and delete old deploy records: in their folder only, when deletes
-/// are otherwise off.
+/// are otherwise off. With `[cdn]`, invalidate on its distributions.
 pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
     let prefix = &settings.prefix;
     let mut list = json!({
@@ -93,10 +93,37 @@ pub fn iam_policy(settings: &Settings, bucket: &str, delete: bool) -> Value {
             "Resource": format!("arn:aws:s3:::{bucket}/{}", deploys_pattern(settings)),
         }));
     }
+    if let Some(cdn) = cdn_statement(settings) {
+        statements.push(cdn);
+    }
     json!({
         "Version": "2012-10-17",
         "Statement": statements,
     })
+}
+
+/// With `[cdn]`: read the distributions' origins, create invalidations and
+/// follow them. The account is not known offline, so the ARNs say `*` for
+/// it (`policy` says so on stderr).
+fn cdn_statement(settings: &Settings) -> Option<Value> {
+    let distributions = &settings.cdn.distributions;
+    if distributions.is_empty() {
+        return None;
+    }
+    let resources: Vec<String> = distributions
+        .iter()
+        .map(|id| format!("arn:aws:cloudfront::*:distribution/{id}"))
+        .collect();
+    Some(json!({
+        "Sid": "InvalidateTheCdn",
+        "Effect": "Allow",
+        "Action": [
+            "cloudfront:GetDistributionConfig",
+            "cloudfront:CreateInvalidation",
+            "cloudfront:GetInvalidation",
+        ],
+        "Resource": resources,
+    }))
 }
 
 /// The public-read bucket policy and what the user should know about it
@@ -296,6 +323,30 @@ mod tests {
                 .unwrap()
                 .contains(&json!("s3:GetObjectVersion"))
         );
+    }
+
+    #[test]
+    fn the_cdn_is_granted_its_three_actions_on_its_distributions_only() {
+        let s = settings(
+            "[storage]\nbucket_name = \"site\"\n[cdn]\ncloudfront_distribution_id = [\"E1A\", \"E2B\"]\n",
+        );
+        let statements = iam_policy(&s, "site", false)["Statement"].clone();
+        let cdn = statements.as_array().unwrap().last().unwrap();
+        assert_eq!(
+            cdn,
+            &json!({
+                "Sid": "InvalidateTheCdn",
+                "Effect": "Allow",
+                "Action": ["cloudfront:GetDistributionConfig", "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                "Resource": ["arn:aws:cloudfront::*:distribution/E1A", "arn:aws:cloudfront::*:distribution/E2B"],
+            })
+        );
+        let without = iam_policy(
+            &settings("[storage]\nbucket_name = \"site\"\n"),
+            "site",
+            false,
+        );
+        assert!(!without.to_string().contains("cloudfront"));
     }
 
     #[test]

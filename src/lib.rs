@@ -5,7 +5,8 @@
 //! `cli` parses, `config` resolves one `Settings`, `commands` runs one
 //! command; for `push` and `diff` the `pipeline` builds the `local` tree,
 //! reads the `record` from the `store`, makes a pure `plan`, checks the
-//! guards and has `apply` carry it out; `report` renders plans and results.
+//! guards and has `apply` carry it out; `cdn` invalidates on CloudFront
+//! what the applied plan made stale; `report` renders plans and results.
 //! `clock` says what time it is (`S3SYNC_NOW` for tests),
 //! `iam` writes the policies, `setup` prepares the bucket itself, `urls` the public addresses, `escape` keeps
 //! names from the tree harmless in output, `pool` runs tasks a bounded
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod cdn;
 pub mod cli;
 pub mod clock;
 pub mod commands;

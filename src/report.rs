@@ -1,7 +1,9 @@
 //! Renderings of a plan and of what applying it did: human text and the
 //! versioned JSON document (README, "In CI"). Pure functions of their inputs.
-//! `retention` renders what retention adds (retired and retained keys).
+//! `retention` renders what retention adds (retired and retained keys),
+//! `cdn` the CloudFront invalidations.
 
+pub mod cdn;
 mod retention;
 
 pub use retention::{prune_plan_text, prune_text};
@@ -99,10 +101,26 @@ struct JsonReport<'a> {
     /// The id of the deploy recorded in the history (`s3sync log`).
     #[serde(skip_serializing_if = "Option::is_none")]
     deploy: Option<&'a str>,
+    /// The CloudFront invalidations (`id` null in a plan); absent without
+    /// `[cdn]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invalidations: Option<&'a [crate::cdn::Invalidation]>,
 }
 
 /// The JSON document for `diff` (`applied` = None) or `push`.
 pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str) -> String {
+    json_with_cdn(plan, applied, dry_run, target, None)
+}
+
+/// [`json`] with the CloudFront invalidations of the run (`None`: no
+/// `[cdn]`, the field is left out).
+pub fn json_with_cdn(
+    plan: &Plan,
+    applied: Option<&Applied>,
+    dry_run: bool,
+    target: &str,
+    invalidations: Option<&[crate::cdn::Invalidation]>,
+) -> String {
     let planned = Outcome::planned();
     let actions = plan
         .steps
@@ -132,6 +150,7 @@ pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str)
         retained: retention::json_retained(plan),
         manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
         deploy: applied.and_then(|a| a.deploy.as_deref()),
+        invalidations,
     };
     let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
     out.push('\n');

@@ -3,9 +3,12 @@
 //! module that knows the AWS SDK; `dir.rs` is a real directory target;
 //! `memory.rs` (unit tests only) keeps objects in memory and injects
 //! faults. `bucket.rs` is the bucket's own settings (`s3sync setup`), a
-//! narrow trait of its own that only the S3 store implements.
+//! narrow trait of its own that only the S3 store implements;
+//! `cloudfront.rs` is the CDN (the SDK's CloudFront client, behind its own
+//! narrow trait).
 
 pub mod bucket;
+pub mod cloudfront;
 pub mod dir;
 #[cfg(test)]
 pub mod memory;

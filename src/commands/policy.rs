@@ -29,6 +29,9 @@ pub fn command(global: &GlobalArgs, args: &PolicyArgs, ui: &Ui) -> anyhow::Resul
     }
     if !args.public {
         ui.info("IAM policy for the identity that runs s3sync:");
+        if !settings.cdn.distributions.is_empty() {
+            ui.info("(the CloudFront ARNs say `*` for the account, which s3sync cannot know offline: put your account id there to narrow them)");
+        }
         ui.out_data(&pretty(&crate::iam::iam_policy(
             &settings,
             &bucket,

@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::{Exit, load_settings};
+use crate::cdn;
 use crate::cli::{GlobalArgs, PruneArgs};
 use crate::config::Overrides;
 use crate::pipeline;
@@ -23,6 +24,7 @@ pub fn overrides(global: &GlobalArgs, args: &PruneArgs) -> Overrides {
         delete: true,
         max_deletes: args.max_deletes,
         keep_removed: args.retention.keep_removed.clone(),
+        cloudfront: args.cdn.cloudfront.clone(),
         ..Overrides::default()
     }
 }
@@ -44,12 +46,24 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
         ));
     }
     let plan = &planned.plan;
+    let stale = cdn::stale_keys(plan, None);
+    let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await?;
+    let cdn_on = !settings.cdn.distributions.is_empty();
     if args.dry_run {
         pipeline::check_guards(&settings, plan, "prune")?;
+        let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
         if args.json {
-            ui.out_data(&report::json(plan, None, true, &planned.target))?;
+            ui.out_data(&report::json_with_cdn(
+                plan,
+                None,
+                true,
+                &planned.target,
+                cdn_on.then_some(invalidations.as_slice()),
+            ))?;
         } else if !ui.quiet {
-            ui.out(&report::prune_plan_text(plan, &planned.target))?;
+            let mut text = report::prune_plan_text(plan, &planned.target);
+            text.push_str(&report::cdn::planned_text(&invalidations));
+            ui.out(&text)?;
         }
         return Ok(Exit::Success);
     }
@@ -57,18 +71,34 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
     // written before it leaves the keys pending if the process is stopped.
     let cancel = Arc::new(AtomicBool::new(false));
     let applied = pipeline::guard_and_apply(&settings, store, &planned, observer, cancel).await?;
+    let invalidations = match &invalidator {
+        Some(i) => {
+            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
+                .await
+        }
+        None => Vec::new(),
+    };
+    let cdn_failed = report::cdn::failed(&invalidations);
     if args.json {
-        ui.out_data(&report::json(plan, Some(&applied), false, &planned.target))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
-        ui.out(&report::prune_text(
+        ui.out_data(&report::json_with_cdn(
+            plan,
+            Some(&applied),
+            false,
+            &planned.target,
+            cdn_on.then_some(invalidations.as_slice()),
+        ))?;
+    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+        let mut text = report::prune_text(
             plan,
             &applied,
             &planned.target,
             started.elapsed().as_secs_f64(),
-        ))?;
+        );
+        text.push_str(&report::cdn::done_text(&invalidations));
+        ui.out(&text)?;
     }
     Ok(
-        if applied.failed() > 0 || applied.manifest_error.is_some() {
+        if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
             Exit::Error
         } else {
             Exit::Success

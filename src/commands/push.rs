@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::{Exit, load_settings, overrides};
+use crate::cdn;
 use crate::cli::{GlobalArgs, SyncArgs};
 use crate::pipeline::{self, PipelineOptions};
 use crate::report;
@@ -14,7 +15,10 @@ use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    Push,
+    /// Apply; `wait`: follow the CDN invalidation until it completes.
+    Push {
+        wait: bool,
+    },
     DryRun,
     Diff,
     DiffExitCode,
@@ -41,14 +45,35 @@ pub async fn command(
         ui.info(&format!("timings: {}", prepared.timings));
     }
     let plan = &prepared.plan;
-    if mode != Mode::Push {
+    // The CDN is read now, so a distribution without an origin for the
+    // bucket stops the push before anything changes.
+    let stale = cdn::stale_keys(plan, None);
+    let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await;
+    let cdn_on = !settings.cdn.distributions.is_empty();
+    if !matches!(mode, Mode::Push { .. }) {
         // A preview always shows the plan; a guard that would refuse the
         // push is reported after it (and fails a dry run).
-        let refused = pipeline::check_guards(&settings, plan, "push").err();
+        let (invalidator, cdn_refused) = match invalidator {
+            Ok(i) => (i, None),
+            Err(e) => (None, Some(e)),
+        };
+        let refused = pipeline::check_guards(&settings, plan, "push")
+            .err()
+            .or(cdn_refused);
+        let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
+        let shown = cdn_on.then_some(invalidations.as_slice());
         if args.json {
-            ui.out_data(&report::json(plan, None, true, &prepared.target))?;
+            ui.out_data(&report::json_with_cdn(
+                plan,
+                None,
+                true,
+                &prepared.target,
+                shown,
+            ))?;
         } else if !ui.quiet {
-            ui.out(&report::plan_text(plan, &prepared.target, ui.verbose > 0))?;
+            let mut text = report::plan_text(plan, &prepared.target, ui.verbose > 0);
+            text.push_str(&report::cdn::planned_text(&invalidations));
+            ui.out(&text)?;
         }
         if let Some(refused) = refused {
             if mode == Mode::DryRun {
@@ -63,6 +88,7 @@ pub async fn command(
             Exit::Success
         });
     }
+    let invalidator = invalidator?;
     let cancel = Arc::new(AtomicBool::new(false));
     let applied = tokio::select! {
         applied = pipeline::guard_and_apply(&settings, store, &prepared, observer, cancel.clone()) => applied?,
@@ -75,13 +101,26 @@ pub async fn command(
         }
     };
     let interrupted = cancel.load(Ordering::Relaxed);
+    // What landed is stale in the CDN, whatever else failed.
+    let invalidations = match &invalidator {
+        Some(i) => {
+            i.invalidate(
+                &cdn::stale_keys(plan, Some(&applied)),
+                mode == Mode::Push { wait: true },
+            )
+            .await
+        }
+        None => Vec::new(),
+    };
+    let cdn_failed = report::cdn::failed(&invalidations);
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let markdown = report::step_summary(
+        let mut markdown = report::step_summary(
             plan,
             &applied,
             &prepared.target,
             started.elapsed().as_secs_f64(),
         );
+        markdown.push_str(&report::cdn::markdown(&invalidations));
         let appended = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
@@ -95,19 +134,26 @@ pub async fn command(
         }
     }
     if args.json {
-        ui.out_data(&report::json(plan, Some(&applied), false, &prepared.target))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
-        let text = report::push_text(
+        ui.out_data(&report::json_with_cdn(
+            plan,
+            Some(&applied),
+            false,
+            &prepared.target,
+            cdn_on.then_some(invalidations.as_slice()),
+        ))?;
+    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+        let mut text = report::push_text(
             plan,
             &applied,
             &prepared.target,
             started.elapsed().as_secs_f64(),
         );
+        text.push_str(&report::cdn::done_text(&invalidations));
         ui.out(&text)?;
     }
     Ok(if interrupted {
         Exit::Interrupted
-    } else if applied.failed() > 0 || applied.manifest_error.is_some() {
+    } else if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
         Exit::Error
     } else {
         Exit::Success

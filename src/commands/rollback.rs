@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::{Exit, load_settings};
 use crate::apply::{self, Base};
+use crate::cdn;
 use crate::cli::{GlobalArgs, RollbackArgs};
 use crate::config::Overrides;
 use crate::pipeline;
@@ -23,6 +24,7 @@ pub fn overrides(global: &GlobalArgs, args: &RollbackArgs) -> Overrides {
         delete: args.delete,
         max_deletes: args.max_deletes,
         jobs: args.jobs,
+        cloudfront: args.cdn.cloudfront.clone(),
         ..Overrides::default()
     }
 }
@@ -40,12 +42,24 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
         "{} (rollback to deploy {})",
         planned.target, planned.deploy.id
     );
+    let stale = cdn::stale_keys(plan, None);
+    let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await?;
+    let cdn_on = !settings.cdn.distributions.is_empty();
     if args.dry_run {
         let refused = pipeline::check_guards(&settings, plan, "roll back").err();
+        let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
         if args.json {
-            ui.out_data(&report::json(plan, None, true, &planned.target))?;
+            ui.out_data(&report::json_with_cdn(
+                plan,
+                None,
+                true,
+                &planned.target,
+                cdn_on.then_some(invalidations.as_slice()),
+            ))?;
         } else if !ui.quiet {
-            ui.out(&report::plan_text(plan, &what, ui.verbose > 0))?;
+            let mut text = report::plan_text(plan, &what, ui.verbose > 0);
+            text.push_str(&report::cdn::planned_text(&invalidations));
+            ui.out(&text)?;
         }
         return refused.map_or(Ok(Exit::Success), Err);
     }
@@ -68,19 +82,30 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
             return Ok(Exit::Interrupted);
         }
     };
+    let invalidations = match &invalidator {
+        Some(i) => {
+            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
+                .await
+        }
+        None => Vec::new(),
+    };
+    let cdn_failed = report::cdn::failed(&invalidations);
     if args.json {
-        ui.out_data(&report::json(plan, Some(&applied), false, &planned.target))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() {
-        ui.out(&report::push_text(
+        ui.out_data(&report::json_with_cdn(
             plan,
-            &applied,
-            &what,
-            started.elapsed().as_secs_f64(),
+            Some(&applied),
+            false,
+            &planned.target,
+            cdn_on.then_some(invalidations.as_slice()),
         ))?;
+    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+        let mut text = report::push_text(plan, &applied, &what, started.elapsed().as_secs_f64());
+        text.push_str(&report::cdn::done_text(&invalidations));
+        ui.out(&text)?;
     }
     Ok(if cancel.load(Ordering::Relaxed) {
         Exit::Interrupted
-    } else if applied.failed() > 0 || applied.manifest_error.is_some() {
+    } else if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
         Exit::Error
     } else {
         Exit::Success

@@ -48,5 +48,9 @@ pub const KEEP_REMOVED_FINGERPRINTS: Duration = Duration::from_secs(7 * 86_400);
 /// The longest `keep_removed` accepted.
 pub(super) const KEEP_REMOVED_MAX: Duration = Duration::from_secs(3650 * 86_400);
 
+/// Paths one CloudFront invalidation lists before they are folded into
+/// wildcards (CloudFront bills paths past 1,000 a month).
+pub(super) const CDN_MAX_PATHS: usize = 30;
+
 /// Presigned URL lifetime, in seconds.
 pub(super) const QUERYSTRING_EXPIRE: u64 = 3600;

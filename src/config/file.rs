@@ -39,6 +39,7 @@ pub struct FileConfig {
     /// endpoint.
     pub redirects: Option<Vec<RedirectSection>>,
     pub setup: Option<SetupSection>,
+    pub cdn: Option<CdnSection>,
 }
 
 /// One `[[redirects]]` entry; spans kept so a problem names its line.
@@ -69,6 +70,18 @@ pub struct SetupSection {
 pub struct WebsiteSection {
     pub index: Option<String>,
     pub error: Option<String>,
+}
+
+/// The CDN in front of the bucket: which distributions to invalidate after
+/// a push, and how many paths at most.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CdnSection {
+    /// One CloudFront distribution id, or a list.
+    pub cloudfront_distribution_id: Option<OneOrMany>,
+    pub max_paths: Option<i64>,
+    /// The CloudFront API endpoint (tests, compatible APIs).
+    pub endpoint_url: Option<String>,
 }
 
 /// How the source tree is walked.

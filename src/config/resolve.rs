@@ -7,6 +7,7 @@
 //! [`Problems`] and goes on with a default, so the user sees every problem
 //! at once.
 
+mod cdn;
 mod local;
 mod objects;
 mod redirects;
@@ -56,6 +57,7 @@ impl Settings {
             hash_cache: local::hash_cache(&layers, &mut problems),
             redirects: redirects::redirects(&layers, &mut problems),
             setup: setup::settings(&layers, &mut problems),
+            cdn: cdn::settings(&layers, &mut problems),
             target_name: layers.target_name,
         };
         problems.into_result(settings)

@@ -30,6 +30,8 @@ pub struct Overrides {
     pub target: Option<String>,
     /// `--no-cache`: hash every file, ignoring the local hash cache.
     pub no_cache: bool,
+    /// `--cloudfront ID` (repeatable): the distributions to invalidate.
+    pub cloudfront: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +62,20 @@ pub struct Settings {
     /// Where the local hash cache lives; `None`: hash every file.
     #[serde(serialize_with = "as_text::optional_path")]
     pub hash_cache: Option<PathBuf>,
+    pub cdn: CdnSettings,
+}
+
+/// The CloudFront distributions invalidated after a push that changed
+/// objects (none: no invalidation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CdnSettings {
+    pub distributions: Vec<String>,
+    /// The most paths one invalidation lists before they are folded into
+    /// wildcards.
+    pub max_paths: usize,
+    /// The CloudFront API endpoint (`None`: `AWS_ENDPOINT_URL_CLOUDFRONT`,
+    /// else AWS).
+    pub endpoint_url: Option<String>,
 }
 
 impl Settings {

@@ -8,7 +8,7 @@
 //! s3sync's own types here.
 
 mod bucket;
-mod client;
+pub(super) mod client;
 mod errors;
 mod multipart;
 mod prefix;

@@ -3,6 +3,7 @@
 //! scripts/test.sh).
 
 mod bad_input;
+mod cdn;
 mod commands;
 mod faults;
 mod file_target;

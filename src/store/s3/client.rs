@@ -55,7 +55,9 @@ pub(super) async fn connect(settings: &S3Settings) -> Result<Client, StoreError>
 
 /// An HTTPS client that trusts the system roots plus the CA bundle at
 /// `path`; verification stays on.
-fn trusting(path: &std::path::Path) -> Result<aws_sdk_s3::config::SharedHttpClient, StoreError> {
+pub(in crate::store) fn trusting(
+    path: &std::path::Path,
+) -> Result<aws_sdk_s3::config::SharedHttpClient, StoreError> {
     use aws_smithy_http_client::tls;
     let bad = |why: String| {
         StoreError::new(
