@@ -18,8 +18,8 @@ pub use error::ConfigError;
 pub use settings::{
     Acl, AddressingStyle, CdnSettings, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec,
     GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
-    PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings, SetupSettings,
-    SyncSettings, WebsiteSettings,
+    Precompressed, PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings,
+    SetupSettings, SyncSettings, WebsiteSettings,
 };
 pub use target::Destination;
 

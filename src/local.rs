@@ -1,5 +1,6 @@
 //! The local side: walk the source (`scan`, with `links` deciding which
-//! symbolic links to follow and `regular` opening only regular files),
+//! symbolic links to follow and `regular` opening only regular files;
+//! `precompressed` leaves out the `.gz` / `.br` copies of published files),
 //! resolve each file's upload parameters (`rules`, `globs`, the
 //! `fingerprints` that build manifests name), hash it (`hash`, `cache`),
 //! encode it (`encode`), and build the manifest of what the bucket should
@@ -13,6 +14,7 @@ pub mod fingerprints;
 pub mod globs;
 pub mod hash;
 pub mod links;
+pub mod precompressed;
 pub mod redirects;
 pub mod regular;
 pub mod rules;

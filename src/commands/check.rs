@@ -91,27 +91,29 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
         return out;
     };
     let what = format!("source {}", source.display());
-    out.push(match crate::local::scan::scan(source, &settings.filter) {
-        Ok(mut scan) => match local::rules_for(settings, source, &mut scan.warnings) {
-            Ok(_) => pass(
-                what,
-                Some(format!(
-                    "{} files to publish, {}{}",
-                    scan.files.len(),
-                    humansize::format_size(
-                        scan.files.iter().map(|f| f.size).sum::<u64>(),
-                        humansize::DECIMAL
-                    ),
-                    scan.warnings
-                        .iter()
-                        .map(|w| format!("; warning: {w}"))
-                        .collect::<String>()
-                )),
-            ),
+    out.push(
+        match crate::local::precompressed::published(source, settings) {
+            Ok((mut scan, _)) => match local::rules_for(settings, source, &mut scan.warnings) {
+                Ok(_) => pass(
+                    what,
+                    Some(format!(
+                        "{} files to publish, {}{}",
+                        scan.files.len(),
+                        humansize::format_size(
+                            scan.files.iter().map(|f| f.size).sum::<u64>(),
+                            humansize::DECIMAL
+                        ),
+                        scan.warnings
+                            .iter()
+                            .map(|w| format!("; warning: {w}"))
+                            .collect::<String>()
+                    )),
+                ),
+                Err(e) => failed(what, e.to_string()),
+            },
             Err(e) => failed(what, e.to_string()),
         },
-        Err(e) => failed(what, e.to_string()),
-    });
+    );
     out
 }
 

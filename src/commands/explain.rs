@@ -35,14 +35,18 @@ fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalErro
 }
 
 /// Why the walk would not publish `path` (a link out of the source, a
-/// special file, a link to a hidden or excluded file), if it would not:
+/// special file, a link to a hidden or excluded file, a precompressed copy
+/// of a published file), if it would not:
 /// the scan itself is asked, so `explain` and `push` cannot disagree.
 fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
     let source = settings.source.as_ref()?;
-    match crate::local::scan::scan(source, &settings.filter) {
+    match crate::local::precompressed::published(source, settings) {
         Err(e) => Some(format!("the push would stop: {e}")),
-        Ok(scan) if scan.files.iter().any(|f| f.path == path) => None,
-        Ok(scan) => Some(
+        Ok((scan, _)) if scan.files.iter().any(|f| f.path == path) => None,
+        Ok((_, ref skipped)) if let Some(s) = skipped.iter().find(|s| s.path == path) => {
+            Some(s.reason())
+        }
+        Ok((scan, _)) => Some(
             scan.warnings
                 .into_iter()
                 .find(|w| w.contains(&format!("/{path}")))
@@ -158,9 +162,13 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     if redirect.is_none() {
         line(
             "hashed",
-            &spec
-                .hashed_by
-                .map_or("no".to_string(), |m| format!("yes, named in {m}")),
+            &match (&spec.hashed_by, &spec.source_map_of) {
+                (Some(m), Some(bundle)) => format!(
+                    "yes, source map of a hashed file named in {m} ({bundle}): it changes only with that file"
+                ),
+                (Some(m), None) => format!("yes, named in {m}"),
+                (None, _) => "no".to_string(),
+            },
         );
     }
     for w in &warnings {

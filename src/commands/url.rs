@@ -1,8 +1,10 @@
-//! `s3sync url PATH`: the public URL of a file, or a presigned one.
+//! `s3sync url PATH`: the public URL of a file, or a presigned one; like
+//! Django's `{% static %}`, under the hashed name the source's build
+//! manifest gives the file (`--unhashed`: its own name).
 
 use super::{Exit, load_settings, s3_bucket, tree_overrides};
 use crate::cli::{GlobalArgs, UrlArgs};
-use crate::config;
+use crate::config::{self, Settings};
 use crate::store::s3::S3Store;
 use crate::ui::Ui;
 
@@ -11,11 +13,24 @@ use crate::ui::Ui;
 /// ACL is not public): a plain URL for it would only answer 403.
 pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Result<Exit> {
     let settings = load_settings(global, &tree_overrides(global, &args.tree))?;
-    let path = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    let given = crate::urls::source_relative(settings.source.as_deref(), &args.path);
+    let (path, via) = if args.unhashed {
+        (given, None)
+    } else {
+        static_path(&settings, given, *ui)?
+    };
     if let Some(why) = crate::commands::explain::not_published(&settings, &path)? {
-        anyhow::bail!(
-            "{path} is not published from the source ({why}), so its URL would answer 404. Fix: give a path relative to the source (`s3sync explain PATH` shows what a file becomes), or build first"
-        );
+        let name = crate::escape::for_terminal(&path);
+        match via {
+            Some((original, manifest)) => anyhow::bail!(
+                "{name}, the hashed name {manifest} gives {}, is not published from the source ({why}), so its URL would answer 404. Fix: build again so the manifest and the files agree, or pass --unhashed for the URL of {} itself",
+                crate::escape::for_terminal(&original),
+                crate::escape::for_terminal(&original),
+            ),
+            None => anyhow::bail!(
+                "{name} is not published from the source ({why}), so its URL would answer 404. Fix: give a path relative to the source (`s3sync explain PATH` shows what a file becomes), or build first"
+            ),
+        }
     }
     let key = crate::local::key_for(&settings.prefix, &path);
     let on_s3 = matches!(settings.destination, Some(config::Destination::S3 { .. }));
@@ -50,4 +65,30 @@ pub async fn command(global: &GlobalArgs, args: &UrlArgs, ui: &Ui) -> anyhow::Re
     };
     ui.out(&format!("{url}\n"))?;
     Ok(Exit::Success)
+}
+
+/// The path `{% static %}` would give `path`: its hashed name from the
+/// source's build manifests (`staticfiles.json`, the Vite manifest, …),
+/// with the original path and the manifest; `path` itself when it is
+/// already hashed, no manifest maps it, or no source is configured.
+fn static_path(
+    settings: &Settings,
+    path: String,
+    ui: Ui,
+) -> anyhow::Result<(String, Option<(String, String)>)> {
+    let Some(source) = settings.source.as_deref() else {
+        return Ok((path, None));
+    };
+    let mut warnings = Vec::new();
+    let hashed = crate::local::fingerprints::detect(source, settings, &mut warnings)
+        .map_err(anyhow::Error::msg)?;
+    for w in &warnings {
+        ui.info(&format!("warning: {w}"));
+    }
+    Ok(
+        match crate::local::fingerprints::names::hashed_name(&hashed, &path) {
+            Some((name, manifest)) => (name.to_string(), Some((path, manifest.to_string()))),
+            None => (path, None),
+        },
+    )
 }

@@ -21,6 +21,8 @@ pub const DEFAULT_GZIP_TYPES: &[&str] = &[
     "image/svg+xml",
 ];
 pub(super) const GZIP_LEVEL: u32 = 9;
+/// `.gz` / `.br` copies of published files are left out.
+pub(super) const PRECOMPRESSED: super::Precompressed = super::Precompressed::Skip;
 
 pub(super) const ACL: &str = "public-read";
 

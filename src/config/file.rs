@@ -184,6 +184,8 @@ pub struct GzipSection {
     pub enabled: Option<bool>,
     pub content_types: Option<Vec<String>>,
     pub level: Option<u32>,
+    /// "skip" or "upload": `.gz` / `.br` copies of published files.
+    pub precompressed: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]

@@ -202,6 +202,22 @@ pub struct GzipSettings {
     pub enabled: bool,
     pub content_types: Vec<String>,
     pub level: u32,
+    /// What becomes of a `.gz` / `.br` file whose uncompressed file is published.
+    pub precompressed: Precompressed,
+}
+
+/// `[gzip] precompressed`: the `.gz` / `.br` copies a build leaves beside
+/// a file it also publishes (whitenoise, vite and webpack compression
+/// plugins). S3 never serves them in place of the file, so they are
+/// skipped unless asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precompressed {
+    /// Left out of the publish, with one warning that counts them.
+    #[default]
+    Skip,
+    /// Uploaded like any other file.
+    Upload,
 }
 
 /// A glob and where it was written, for error messages.

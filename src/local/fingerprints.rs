@@ -2,7 +2,9 @@
 //! whose names carry a content hash (Django's `ManifestStaticFilesStorage`
 //! writes `staticfiles.json`; Vite `.vite/manifest.json`; webpack and
 //! Create React App `manifest.json` / `asset-manifest.json`). Those files can
-//! be cached forever; everything else needs a short cache.
+//! be cached forever, and so can a hashed bundle's source map
+//! (`app.3f2a.js.map`); everything else needs a short cache. `names` maps
+//! original paths to hashed ones, as Django's `{% static %}` does.
 //!
 //! A manifest is read only if it is a regular file, at most
 //! [`MAX_MANIFEST_BYTES`], whose real path obeys the symlink rule (`links`).
@@ -15,6 +17,8 @@ use serde_json::Value;
 use crate::config::{FollowSymlinks, HashedManifests, Settings};
 use crate::local::links::is_system;
 use crate::local::regular::CappedError;
+
+pub mod names;
 
 /// Where auto-detection looks, relative to the source.
 pub const AUTO_PATHS: &[&str] = &[
@@ -31,6 +35,9 @@ pub struct Hashed {
     pub manifests: Vec<String>,
     /// Hashed file path → the manifest that names it.
     pub files: BTreeMap<String, String>,
+    /// Original path → (its hashed path, the manifest that maps it), for
+    /// `s3sync url` (see `names`).
+    pub names: BTreeMap<String, (String, String)>,
 }
 
 impl Hashed {
@@ -38,8 +45,24 @@ impl Hashed {
         !self.manifests.is_empty()
     }
 
+    /// The manifest that makes `path` hashed: it names `path`, or names the
+    /// bundle `path` is the source map of (see [`Hashed::map_of`]).
     pub fn manifest_for(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
+        self.files
+            .get(path)
+            .or_else(|| self.files.get(self.map_of(path)?))
+            .map(String::as_str)
+    }
+
+    /// The hashed bundle `path` is the source map of, when no manifest
+    /// names `path` itself: `app.3f2a.js` for `app.3f2a.js.map`. A source
+    /// map changes only with its bundle, so it is as immutable.
+    pub fn map_of<'a>(&self, path: &'a str) -> Option<&'a str> {
+        if self.files.contains_key(path) {
+            return None;
+        }
+        path.strip_suffix(".map")
+            .filter(|bundle| self.files.contains_key(*bundle))
     }
 }
 
@@ -215,6 +238,11 @@ pub fn detect(
         };
         for file in outputs {
             out.files.entry(file).or_insert_with(|| rel.clone());
+        }
+        for (original, hashed) in parsed.as_ref().map(names::hashed_names).unwrap_or_default() {
+            out.names
+                .entry(original)
+                .or_insert_with(|| (hashed, rel.clone()));
         }
         out.manifests.push(rel);
     }

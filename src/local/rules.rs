@@ -21,8 +21,11 @@ pub struct ObjectSpec {
     pub gzip_reason: String,
     /// Where the Cache-Control came from, for `explain`.
     pub cache_control_from: String,
-    /// The build manifest that names this file as a hashed output.
+    /// The build manifest that names this file (or the bundle it is the
+    /// source map of) as a hashed output.
     pub hashed_by: Option<String>,
+    /// The hashed bundle this file is the source map of.
+    pub source_map_of: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,13 +80,19 @@ impl Rules {
             (false, format!("{base} is not in [gzip] content_types"))
         };
         let hashed_by = self.hashed.manifest_for(path).map(str::to_string);
+        let source_map_of = self.hashed.map_of(path).map(str::to_string);
         let hashed = &self.settings.hashed;
         let (cache_control, cache_control_from) =
             match (rule.and_then(|r| r.cache_control.clone()), &hashed_by) {
                 (Some(cc), _) => (Some(cc), "the matching rule".to_string()),
                 (None, Some(m)) => (
                     Some(hashed.cache_control.clone()),
-                    format!("[hashed] cache_control: {m} names it as a hashed file"),
+                    match &source_map_of {
+                        Some(_) => format!(
+                            "[hashed] cache_control: source map of a hashed file named in {m}"
+                        ),
+                        None => format!("[hashed] cache_control: {m} names it as a hashed file"),
+                    },
                 ),
                 (None, None) if self.hashed.active() => {
                     match (&hashed.other_cache_control, &defaults.cache_control) {
@@ -154,6 +163,7 @@ impl Rules {
             gzip_reason,
             cache_control_from,
             hashed_by,
+            source_map_of,
         }
     }
 }
@@ -315,6 +325,7 @@ mod tests {
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
+            ..Hashed::default()
         };
         let r = Rules::new(&base.settings, hashed).unwrap();
         let spec = r.resolve("css/app.4f1c.css");
@@ -340,5 +351,49 @@ mod tests {
         );
         // Without a manifest nothing changes.
         assert_eq!(base.resolve("css/app.4f1c.css").headers.cache_control, None);
+    }
+
+    #[test]
+    fn the_source_map_of_a_hashed_file_is_as_immutable_as_its_file() {
+        let hashed = Hashed {
+            manifests: vec![".vite/manifest.json".into()],
+            files: ["assets/app-3f2a1b.css", "app.3f2a.js", "named.9c.js.map"]
+                .into_iter()
+                .map(|f| (f.to_string(), ".vite/manifest.json".to_string()))
+                .collect(),
+            ..Hashed::default()
+        };
+        let r = Rules::new(&crate::config::settings_from_toml(""), hashed).unwrap();
+        for map in ["app.3f2a.js.map", "assets/app-3f2a1b.css.map"] {
+            let spec = r.resolve(map);
+            assert_eq!(
+                spec.headers.cache_control.as_deref(),
+                Some("public, max-age=31536000, immutable"),
+                "{map}"
+            );
+            assert_eq!(spec.hashed_by.as_deref(), Some(".vite/manifest.json"));
+            assert_eq!(
+                spec.source_map_of.as_deref(),
+                map.strip_suffix(".map"),
+                "{map}"
+            );
+            assert!(
+                spec.cache_control_from
+                    .contains("source map of a hashed file named in .vite/manifest.json"),
+                "{}",
+                spec.cache_control_from
+            );
+        }
+        // A map named itself is a hashed file, not a map of one; the map
+        // of an unhashed file, and a map of a map, get the short cache.
+        assert_eq!(r.resolve("named.9c.js.map").source_map_of, None);
+        for short in ["app.js.map", "app.3f2a.js.map.map"] {
+            let spec = r.resolve(short);
+            assert_eq!(spec.hashed_by, None, "{short}");
+            assert_eq!(
+                spec.headers.cache_control.as_deref(),
+                Some("public, max-age=60, must-revalidate")
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::local::cache::{self, HashCache};
 use crate::local::encode;
 use crate::local::hash;
 use crate::local::rules::Rules;
-use crate::local::scan::{self, ScanError};
+use crate::local::scan::ScanError;
 use crate::progress::{Event, Observer};
 use crate::record::manifest::{Entry, Manifest};
 
@@ -114,7 +114,7 @@ pub fn rules_for(
 
 pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalTree, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
-    let mut scan = scan::scan(source, &settings.filter)?;
+    let (mut scan, _) = crate::local::precompressed::published(source, settings)?;
     let rules = rules_for(settings, source, &mut scan.warnings)?;
     for w in &scan.warnings {
         observer.event(Event::Warning(w));

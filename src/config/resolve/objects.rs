@@ -7,7 +7,8 @@ use super::{Layers, Problems, parse_bool};
 use crate::config::defaults::{self, CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES};
 use crate::config::file::{ObjectParameters, OneOrMany};
 use crate::config::settings::{
-    Acl, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults, RuleSpec,
+    Acl, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults, Precompressed,
+    RuleSpec,
 };
 use crate::config::validate;
 
@@ -130,6 +131,22 @@ pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
         enabled,
         content_types,
         level: level.clamp(1, 9),
+        precompressed: precompressed(section.and_then(|g| g.precompressed.as_deref()), problems),
+    }
+}
+
+/// `[gzip] precompressed`: "skip" (the default) or "upload".
+fn precompressed(value: Option<&str>, problems: &mut Problems) -> Precompressed {
+    match value {
+        None => defaults::PRECOMPRESSED,
+        Some("skip") => Precompressed::Skip,
+        Some("upload") => Precompressed::Upload,
+        Some(other) => {
+            problems.push(format!(
+                "[gzip] precompressed = {other:?} is not a known value: use \"skip\" (the default: leave out a .gz or .br file whose uncompressed file is published) or \"upload\" (upload it too)"
+            ));
+            defaults::PRECOMPRESSED
+        }
     }
 }
 

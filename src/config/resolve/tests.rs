@@ -8,7 +8,7 @@ use crate::config::defaults::MIB;
 use crate::config::file::{LoadedFile, parse};
 use crate::config::{
     Acl, AddressingStyle, ChecksumMode, ConfigError, DEFAULT_GZIP_TYPES, Destination,
-    FollowSymlinks, Overrides, Settings,
+    FollowSymlinks, Overrides, Precompressed, Settings,
 };
 
 fn loaded(text: &str) -> LoadedFile {
@@ -285,6 +285,21 @@ fn follow_symlinks_defaults_to_inside_and_names_the_allowed_values() {
     ] {
         assert!(all.contains(needle), "{needle} missing: {all}");
     }
+}
+
+#[test]
+fn precompressed_defaults_to_skip_and_names_the_allowed_values() {
+    let gzip = |text: &str| resolve_with(&Overrides::default(), &[], Some(&loaded(text)));
+    assert_eq!(gzip("").unwrap().gzip.precompressed, Precompressed::Skip);
+    let upload = gzip("[gzip]\nprecompressed = \"upload\"\n").unwrap();
+    assert_eq!(upload.gzip.precompressed, Precompressed::Upload);
+    let all = invalid(gzip("[gzip]\nprecompressed = \"keep\"\n")).join("\n");
+    assert!(
+        all.contains("[gzip] precompressed = \"keep\"")
+            && all.contains("\"skip\"")
+            && all.contains("\"upload\""),
+        "{all}"
+    );
 }
 
 #[test]
