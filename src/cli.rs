@@ -43,8 +43,7 @@ pub enum Command {
     /// Create and configure the bucket the config needs ([setup]: public read, CORS, website,
     /// versioning), changing only what differs; a second run changes nothing.
     Setup(SetupArgs),
-    /// Print the public URL of a file (under the hashed name its build manifest gives it, like
-    /// Django's {% static %}), or a presigned GET URL (always for a private file).
+    /// Print the public URL of a file, or a presigned GET URL (always for a private file).
     Url(UrlArgs),
     /// Show the key, content type, encoding, headers and matching rule for one file.
     Explain(ExplainArgs),
@@ -159,8 +158,8 @@ pub struct UrlArgs {
     /// Presigned URL lifetime in seconds [default: querystring_expire, 3600; at most 604800]
     #[arg(long, value_name = "SECONDS")]
     pub expires: Option<u64>,
-    /// The URL of PATH itself, not of the hashed name a build manifest (staticfiles.json, Vite's)
-    /// gives it.
+    /// The URL of PATH itself. Without it, a file the build manifest (staticfiles.json, Vite's)
+    /// maps to a hashed name gets that name's URL, as Django's {% static %} does.
     #[arg(long)]
     pub unhashed: bool,
 }

@@ -3,6 +3,7 @@
 //! scripts/test.sh).
 
 mod bad_input;
+mod build_tree;
 mod cdn;
 mod commands;
 mod faults;
