@@ -73,13 +73,13 @@ pub fn take(files: &mut Vec<LocalFile>, mode: Precompressed) -> Vec<Skipped> {
 pub fn summary(skipped: &[Skipped]) -> Option<String> {
     let first = skipped.first()?;
     let n = skipped.len();
-    let (files, were) = if n == 1 {
-        ("file", "was")
+    let (files, them) = if n == 1 {
+        ("file", "it")
     } else {
-        ("files", "were")
+        ("files", "them")
     };
     Some(format!(
-        "skipped {n} precompressed {files} (.gz, .br) beside the published file they compress, e.g. {}: S3 never serves them in that file's place, and s3sync compresses on upload ([gzip]). They {were} not uploaded; set `[gzip] precompressed = \"upload\"` to upload them",
+        "skipped {n} precompressed {files} (.gz, .br) beside the published files they compress (e.g. {}): S3 never serves such a copy in its file's place, and s3sync compresses on upload itself ([gzip]). Set `[gzip] precompressed = \"upload\"` to publish {them} too",
         crate::escape::for_terminal(&first.path)
     ))
 }
@@ -151,7 +151,7 @@ mod tests {
         let warning = summary(&skipped).unwrap();
         assert!(
             warning.starts_with("skipped 3 precompressed files")
-                && warning.contains("e.g. a.css.br")
+                && warning.contains("(e.g. a.css.br)")
                 && warning.contains("[gzip] precompressed = \"upload\""),
             "{warning}"
         );
