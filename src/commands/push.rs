@@ -166,12 +166,45 @@ pub async fn command(
 /// caller stops the push at once. (Before anything changes, Ctrl-C simply
 /// ends the process.)
 pub(super) async fn interrupted_twice(cancel: Arc<AtomicBool>, ui: Ui) {
-    if tokio::signal::ctrl_c().await.is_err() {
+    // One listener for both: a signal stream keeps a Ctrl-C that arrives
+    // while the first is being handled (a fresh `ctrl_c()` would miss it).
+    let Some(mut interrupts) = Interrupts::listen() else {
         return std::future::pending().await;
-    }
+    };
+    interrupts.next().await;
     cancel.store(true, Ordering::Relaxed);
     ui.info("interrupted: finishing the requests in flight, then recording what was done (Ctrl-C again to stop at once)");
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    interrupts.next().await;
+}
+
+/// Ctrl-C, as a stream that does not lose one delivered between two waits.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn listen() -> Option<Self> {
+        #[cfg(unix)]
+        {
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .ok()
+                .map(|signal| Self { signal })
+        }
+        #[cfg(not(unix))]
+        {
+            Some(Self {})
+        }
+    }
+
+    /// The next Ctrl-C (never, if the listener stopped).
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        let got = self.signal.recv().await.is_some();
+        #[cfg(not(unix))]
+        let got = tokio::signal::ctrl_c().await.is_ok();
+        if !got {
+            std::future::pending::<()>().await;
+        }
     }
 }
