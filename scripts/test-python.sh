@@ -38,6 +38,21 @@ wheels=("$work"/wheels/s3_asset_sync-*.whl)
 wheel=${wheels[0]}
 step "built $(basename "$wheel") in $((SECONDS - start)) s"
 
+# 1b. `pip install .` from a checkout goes through pyproject.toml's build
+# backend (PEP 517); the same build, checked without installing it.
+start=$SECONDS
+PATH="$PWD/$venv/bin:$PATH" CARGO_TARGET_DIR="$target" MATURIN_PEP517_ARGS="--profile dev --locked" \
+  "$venv/bin/pip" wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation --no-cache-dir \
+  -w "$work/pep517" . >"$work/pep517.log" 2>&1 || { cat "$work/pep517.log" >&2; fail "pip could not build the checkout (PEP 517)"; }
+"$venv/bin/python" - "$work"/pep517/s3_asset_sync-*.whl <<'EOF' || fail "the PEP 517 wheel lacks the binary or the Django app"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+need = ["s3sync_django/management/commands/s3sync.py", ".data/scripts/s3sync"]
+missing = [n for n in need if not any(x.endswith(n) for x in names)]
+sys.exit(f"missing {missing} in {sys.argv[1]}" if missing else 0)
+EOF
+step "pip wheel . (PEP 517, what \`pip install .\` runs) in $((SECONDS - start)) s"
+
 # 2. A clean venv, the wheel installed offline, its binary on the venv's PATH.
 start=$SECONDS
 python3 -m venv "$work/venv"

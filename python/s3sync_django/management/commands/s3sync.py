@@ -50,7 +50,8 @@ class Command(BaseCommand):
         if is_s3_backend(backend):
             problem = (
                 f"{where} uses {backend}, which uploads to S3 by itself: `collectstatic` would "
-                f"send every file with two requests each and leave STATIC_ROOT empty for s3sync"
+                f"upload every file itself (one request or more per file) and leave STATIC_ROOT "
+                f"empty for s3sync"
             )
             fix = (
                 f'set {where}["BACKEND"] to "{OURS}" (Django\'s ManifestStaticFilesStorage, '
