@@ -2,7 +2,8 @@
 # The one test command (README "Tests", and .ci/run).
 # Installs the reference S3 server (moto, from PyPI) into ./.venv, starts it on
 # a free 127.0.0.1 port, runs every test against it, and stops it.
-# Extra arguments go to `cargo test` (e.g. scripts/test.sh s3_target).
+# Extra arguments go to `cargo test` (e.g. scripts/test.sh s3_target);
+# `scripts/test.sh --python` runs only the pip wheel and Django tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +11,8 @@ venv=.venv
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
 if [ ! -x "$venv/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "test.sh: installing moto into $venv" >&2
-  python3 -m venv "$venv"
+  echo "test.sh: installing the test packages (moto, maturin, Django) into $venv" >&2
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
   echo "$want" >"$stamp"
 fi
@@ -40,7 +41,19 @@ fi
 
 export S3SYNC_TEST_ENDPOINT="http://127.0.0.1:$port"
 echo "test.sh: moto_server on $S3SYNC_TEST_ENDPOINT" >&2
+if [ "${1:-}" = "--python" ]; then
+  # The wheel reuses what `cargo test` compiles: compile that first.
+  cargo test --locked --no-run
+  scripts/test-python.sh
+  exit 0
+fi
 cargo test --locked "$@"
+
+# The pip wheel in a clean venv and a Django project, against moto
+# (scripts/test-python.sh; the full run only).
+if [ "$#" -eq 0 ]; then
+  scripts/test-python.sh
+fi
 
 if [ "$#" -eq 0 ]; then
   echo "test.sh: cargo clippy --all-targets --locked -- -D warnings" >&2

@@ -1,8 +1,10 @@
-//! Configuration: the file schema (`file`), the layering of flags,
-//! environment and file into one resolved [`Settings`] value (`resolve`,
+//! Configuration: the file schema (`file`), the base layer beneath it
+//! (`base`: what `manage.py s3sync` derives from Django), the layering of
+//! flags, environment, file and base into one resolved [`Settings`] value (`resolve`,
 //! one function per section), the resolved types (`settings`), the
 //! defaults, and the errors that name the setting at fault.
 
+mod base;
 mod defaults;
 mod error;
 pub mod file;

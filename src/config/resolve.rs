@@ -1,5 +1,5 @@
 //! One resolved [`Settings`] value from flags > `S3SYNC_*` env >
-//! django-storages env > file > default. This is the only place that layers
+//! django-storages env > file > base (`S3SYNC_BASE_CONFIG`) > default. This is the only place that layers
 //! them; the engine reads nothing else.
 //!
 //! [`Settings::resolve`] reads the [`Layers`] once, then asks one function
@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::base::{BASE_CONFIG_ENV, BaseConfig};
 use super::error::ConfigError;
 use super::file::{FileConfig, LoadedFile, StorageSection};
 use super::settings::{GlobSpec, Overrides, Settings};
@@ -109,6 +110,9 @@ struct Layers<'a> {
     /// Where config file paths are relative to (the working directory when
     /// there is no file).
     file_dir: PathBuf,
+    /// The layer beneath the file (`S3SYNC_BASE_CONFIG`); its `[storage]`
+    /// is already under `storage`.
+    base: BaseConfig,
 }
 
 /// The config of a run without a config file.
@@ -129,7 +133,11 @@ impl<'a> Layers<'a> {
             .clone()
             .or_else(|| env("S3SYNC_TARGET"))
             .or_else(|| config.default_target.clone());
+        let base = env(BASE_CONFIG_ENV)
+            .and_then(|json| problems.check(BaseConfig::parse(&json)))
+            .unwrap_or_default();
         let storage = storage::chosen_table(config, target_name.as_deref(), problems);
+        let storage = base.storage_under(storage);
         Self {
             flags,
             env,
@@ -139,6 +147,7 @@ impl<'a> Layers<'a> {
             target_name,
             cwd,
             file_dir: file.map_or(cwd.to_path_buf(), |f| cwd.join(f.dir())),
+            base,
         }
     }
 

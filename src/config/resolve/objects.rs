@@ -96,13 +96,16 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
     }
 }
 
-/// `[gzip]`, or `S3SYNC_GZIP` / `AWS_IS_GZIPPED` and `GZIP_CONTENT_TYPES`.
+/// `[gzip]`, or `S3SYNC_GZIP` / `AWS_IS_GZIPPED` and `GZIP_CONTENT_TYPES`,
+/// or the base layer's `gzip`.
 pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
     let section = layers.config.gzip.as_ref();
+    let base = layers.base.gzip.as_ref();
     let enabled = layers
         .env_pair("GZIP", "AWS_IS_GZIPPED")
         .and_then(|(name, v)| parse_bool(&name, &v, problems))
         .or_else(|| section.and_then(|g| g.enabled))
+        .or_else(|| base.and_then(|g| g.enabled))
         .unwrap_or(true);
     let content_types = layers
         .env_pair("GZIP_CONTENT_TYPES", "GZIP_CONTENT_TYPES")
@@ -113,6 +116,7 @@ pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
                 .collect()
         })
         .or_else(|| section.and_then(|g| g.content_types.clone()))
+        .or_else(|| base.and_then(|g| g.content_types.clone()))
         .unwrap_or_else(|| {
             DEFAULT_GZIP_TYPES
                 .iter()
@@ -121,6 +125,7 @@ pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
         });
     let level = section
         .and_then(|g| g.level)
+        .or_else(|| base.and_then(|g| g.level))
         .unwrap_or(defaults::GZIP_LEVEL);
     if level > 9 {
         problems.push(format!(

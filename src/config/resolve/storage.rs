@@ -38,7 +38,7 @@ pub(super) fn chosen_table(
     config.storage.clone()
 }
 
-/// The source: flag > env > file (relative to the file) > none.
+/// The source: flag > env > file (relative to the file) > base > none.
 pub(super) fn source(layers: &Layers) -> Option<PathBuf> {
     match (
         &layers.flags.source,
@@ -48,7 +48,7 @@ pub(super) fn source(layers: &Layers) -> Option<PathBuf> {
         (Some(p), _, _) => Some(layers.cwd.join(p)),
         (None, Some(p), _) => Some(layers.cwd.join(p)),
         (None, None, Some(p)) => Some(layers.file_dir.join(p)),
-        (None, None, None) => None,
+        (None, None, None) => layers.base.source.as_ref().map(|p| layers.cwd.join(p)),
     }
 }
 

@@ -1,0 +1,1 @@
+"""Management commands of s3sync_django."""
