@@ -430,3 +430,35 @@ fn redirects_keep_their_line_and_every_bad_one_is_named_with_the_fix() {
     let missing = parse("[[redirects]]\nfrom = \"a\"\n").unwrap_err();
     assert!(missing.contains("missing field `to`"), "{missing}");
 }
+
+#[test]
+fn the_encoding_layers_env_over_file_and_bad_values_name_the_setting() {
+    use crate::config::Encoding;
+    let file = loaded("[gzip]\nencoding = \"none\"\n");
+    let got = |env: &[(&str, &str)], file| resolve_with(&Overrides::default(), env, file);
+    assert_eq!(got(&[], None).unwrap().gzip.encoding, Encoding::Gzip);
+    assert_eq!(got(&[], Some(&file)).unwrap().gzip.encoding, Encoding::None);
+    let env = [("S3SYNC_GZIP_ENCODING", "br")];
+    assert_eq!(got(&env, Some(&file)).unwrap().gzip.encoding, Encoding::Br);
+    // `enabled = false` stores everything as it is.
+    let off = [("AWS_IS_GZIPPED", "false")];
+    assert_eq!(got(&off, None).unwrap().gzip.encoding, Encoding::None);
+    let bad = loaded(
+        "[gzip]\nencoding = \"brotli\"\n[[rules]]\nmatch = \"*.css\"\nencoding = \"zstd\"\n[[rules]]\nmatch = \"*.js\"\ngzip = true\nencoding = \"br\"\n",
+    );
+    let problems = invalid(got(&[], Some(&bad)));
+    let all = problems.join("\n");
+    assert!(
+        all.contains("[gzip] encoding is \"brotli\": use \"gzip\""),
+        "{all}"
+    );
+    assert!(
+        all.contains("rule 1 (/proj/s3sync.toml line 4) encoding is \"zstd\""),
+        "{all}"
+    );
+    assert!(
+        all.contains("rule 2 (/proj/s3sync.toml line 7) sets both `gzip` and `encoding`"),
+        "{all}"
+    );
+    assert_eq!(problems.len(), 3, "{all}");
+}
