@@ -5,6 +5,7 @@
 mod bad_input;
 mod cdn;
 mod commands;
+mod compression;
 mod faults;
 mod file_target;
 mod history;

@@ -1,6 +1,7 @@
 //! `gzip-bench TREE MODE…`: compress every compressible file under TREE
 //! with each MODE and print one line per mode: files, bytes in, bytes out,
-//! seconds. MODEs: `flate2-L` (the backend this build was made with),
+//! CPU seconds (user + system, from /proc: the machine is shared, so wall
+//! time says more about the neighbours), wall seconds. MODEs: `flate2-L` (the backend this build was made with),
 //! `libdeflate-L`, `br-Q`. Output must round-trip (checked for flate2 and
 //! br) and be the same on a second pass (checked for every mode).
 
@@ -32,6 +33,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// CPU seconds this process has used (Linux: /proc/self/stat, 100 Hz).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the command name (which ends at the last ')').
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
 }
 
 fn flate2(input: &[u8], level: u32) -> Vec<u8> {
@@ -90,7 +101,9 @@ fn main() {
             _ => panic!("unknown mode {mode}"),
         };
         let start = Instant::now();
+        let cpu = cpu_seconds();
         let outs: Vec<Vec<u8>> = files.iter().map(|f| run(f)).collect();
+        let cpu = cpu_seconds() - cpu;
         let secs = start.elapsed().as_secs_f64();
         let bytes_out: usize = outs.iter().map(Vec::len).sum();
         // Determinism and round trip on a sample (every 7th file).
@@ -106,7 +119,7 @@ fn main() {
             assert!(back == *f, "{mode}: round trip failed on {}", paths[i].display());
         }
         println!(
-            "{mode}\t{}\t{bytes_in}\t{bytes_out}\t{secs:.2}",
+            "{mode}\t{}\t{bytes_in}\t{bytes_out}\t{cpu:.2}\t{secs:.2}",
             files.len()
         );
     }
