@@ -4,6 +4,8 @@
 
 mod encoding;
 
+pub use encoding::brotli_warning;
+
 use globset::GlobMatcher;
 
 use crate::config::{Acl, CACHE_CONTROL_SHORT, Encoding, RuleSpec, Settings};

@@ -173,6 +173,9 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         );
     }
     crate::local::redirects::add(settings, source, &rules, &mut manifest, &mut sources)?;
+    if let Some(w) = crate::local::rules::brotli_warning(settings, &manifest) {
+        observer.event(Event::Warning(&w));
+    }
     Ok(LocalTree {
         manifest,
         sources,

@@ -62,7 +62,15 @@ async fn br_decodes_to_the_source_none_stores_the_source_and_listings_agree() {
         &s3.endpoint,
         "[gzip]\nencoding = \"br\"\n[[rules]]\nmatch = \"robots.txt\"\nencoding = \"none\"\n[[rules]]\nmatch = \"data/**\"\nencoding = \"br\"\n[sync]\nmultipart_threshold = \"5MiB\"\nmultipart_chunksize = \"5MiB\"\n",
     ));
-    sb.run(&["push"]).expect(0);
+    let push = sb.run(&["push"]);
+    push.expect(0);
+    // Nothing says a CDN serves this bucket: a warning says who cannot read br.
+    assert!(
+        push.stderr
+            .contains("8 object(s) will be stored brotli-encoded (Content-Encoding: br)"),
+        "{}",
+        push.stderr
+    );
     for key in COMPRESSIBLE.iter().filter(|k| !k.ends_with("robots.txt")) {
         let o = s3.get(key).await;
         assert_eq!(o.content_encoding.as_deref(), Some("br"), "{key}");

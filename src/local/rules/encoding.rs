@@ -1,10 +1,12 @@
 //! Which encoding a file is stored with, and why (for `explain`): a file
 //! whose bytes are compressed already is stored as it is, whatever a rule
 //! says (never encoded twice); then a rule's `encoding` or `gzip`; then
-//! `[gzip] content_types` with `[gzip] encoding`.
+//! `[gzip] content_types` with `[gzip] encoding`. And the warning for
+//! brotli objects served straight from the bucket.
 
-use crate::config::{Encoding, GzipSettings, RuleSpec};
+use crate::config::{Destination, Encoding, GzipSettings, RuleSpec, Settings};
 use crate::local::encode;
+use crate::record::manifest::Manifest;
 
 /// The encoding of the file at `path` (of type `content_type`), matched by
 /// `rule`, and the reason.
@@ -53,6 +55,28 @@ pub(super) fn resolve(
         _ => format!("{base} is in [gzip] content_types"),
     };
     (gzip.encoding, why)
+}
+
+/// A warning when objects will be stored brotli-encoded in a bucket that
+/// is served straight to clients: no custom domain (`custom_domain`) and
+/// no CloudFront distribution (`[cdn]`) in front of it. A bucket object has
+/// one encoding; a client that does not send `Accept-Encoding: br` (curl,
+/// any browser over plain HTTP, an S3 website endpoint) gets bytes it
+/// cannot read.
+pub fn brotli_warning(settings: &Settings, manifest: &Manifest) -> Option<String> {
+    let br = manifest
+        .entries
+        .values()
+        .filter(|e| e.headers.content_encoding.as_deref() == Some("br"))
+        .count();
+    let direct = matches!(settings.destination, Some(Destination::S3 { .. }))
+        && settings.public.custom_domain.is_none()
+        && settings.cdn.distributions.is_empty();
+    (br > 0 && direct).then(|| {
+        format!(
+            "{br} object(s) will be stored brotli-encoded (Content-Encoding: br), and nothing says a CDN serves them: a client that does not send Accept-Encoding: br (curl, a browser over plain HTTP, an S3 website endpoint) gets bytes it cannot read. Serve the bucket over HTTPS through a CDN (set custom_domain or [cdn] distributions to say so), or use [gzip] encoding = \"gzip\", or \"none\" and let the CDN compress"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -173,6 +197,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn brotli_served_straight_from_the_bucket_is_warned_about() {
+        let warn = |extra: &str| {
+            let s = settings(&format!(
+                "[storage]\nbucket_name = \"assets\"\n{extra}\n[gzip]\nencoding = \"br\"\n"
+            ));
+            let mut m = Manifest::new("");
+            let rules = crate::local::rules::Rules::new(&s, Default::default()).unwrap();
+            for path in ["a.css", "b.js", "c.png"] {
+                m.entries.insert(
+                    path.into(),
+                    crate::record::manifest::Entry {
+                        path: path.into(),
+                        sha256: String::new(),
+                        size: 0,
+                        headers: rules.resolve(path).headers,
+                        etag: None,
+                        fingerprint: false,
+                        retired: None,
+                        version_id: None,
+                    },
+                );
+            }
+            brotli_warning(&s, &m)
+        };
+        let w = warn("").unwrap();
+        assert!(
+            w.starts_with("2 object(s) will be stored brotli-encoded"),
+            "{w}"
+        );
+        assert_eq!(warn("custom_domain = \"cdn.example.com\""), None);
     }
 
     #[test]
