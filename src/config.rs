@@ -18,8 +18,8 @@ pub use defaults::{
 };
 pub use error::ConfigError;
 pub use settings::{
-    Acl, AddressingStyle, CdnSettings, ChecksumMode, FilterSettings, FollowSymlinks, GlobSpec,
-    GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
+    Acl, AddressingStyle, CdnSettings, ChecksumMode, Encoding, FilterSettings, FollowSymlinks,
+    GlobSpec, GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
     Precompressed, PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings,
     SetupSettings, SyncSettings, WebsiteSettings,
 };

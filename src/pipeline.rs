@@ -393,7 +393,7 @@ pub fn apply_options(
         jobs: settings.sync.jobs,
         upload: UploadOptions {
             gzip_level: settings.gzip.level,
-            max_memory: local::encode::GZIP_MAX_MEMORY,
+            max_memory: local::encode::MAX_MEMORY,
             checksum: settings.s3.checksum,
             multipart_threshold: settings.s3.multipart.threshold,
         },

@@ -75,7 +75,14 @@ fn short(hex: &str) -> &str {
 }
 
 fn content_reason(local: &Entry, old: &Entry) -> String {
-    if local.size == old.size {
+    if local.sha256 == old.sha256 && local.size == old.size {
+        let name = |e: &Entry| e.headers.content_encoding.clone().unwrap_or("none".into());
+        format!(
+            "encoding {} → {}: the stored bytes change",
+            name(old),
+            name(local)
+        )
+    } else if local.size == old.size {
         format!(
             "content differs, same size {} (sha256 {} → {})",
             local.size,

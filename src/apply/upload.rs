@@ -1,11 +1,12 @@
-//! Turn one source file into an [`Upload`]: read it (small files), gzip it
-//! (spooled to a temporary file when large), or stream it from disk, and
+//! Turn one source file into an [`Upload`]: read it (small files), compress
+//! it (gzip or brotli, spooled to a temporary file when large), or stream it
+//! from disk, and
 //! refuse a file that changed since it was hashed. A redirect's upload is
 //! its empty body.
 
 use std::path::Path;
 
-use crate::config::ChecksumMode;
+use crate::config::{ChecksumMode, Encoding};
 use crate::local::Source;
 use crate::local::encode::{self, Spool};
 use crate::record::manifest::{Entry, Headers};
@@ -18,7 +19,7 @@ const IN_MEMORY_LIMIT: u64 = 8 * 1024 * 1024;
 /// How upload bodies are made.
 pub struct UploadOptions {
     pub gzip_level: u32,
-    /// Gzip output above this spills to a temporary file.
+    /// Compressed output above this spills to a temporary file.
     pub max_memory: usize,
     pub checksum: ChecksumMode,
     /// Files above this go in parts (see `store::s3`).
@@ -28,15 +29,15 @@ pub struct UploadOptions {
 /// An upload ready to send.
 pub(super) struct SourceUpload {
     pub(super) upload: Upload,
-    /// Bytes gzip saved.
+    /// Bytes compression saved.
     pub(super) gzip_saved: u64,
-    /// The temporary file gzip spilled to, if it did: it must outlive the
+    /// The temporary file compression spilled to, if it did: it must outlive the
     /// upload.
     pub(super) spill: Option<tempfile::NamedTempFile>,
 }
 
 /// The upload of `source` for `key`, which was hashed as `local`: a file
-/// read, checked and (if configured) gzipped, or the empty body of a
+/// read, checked and (if configured) compressed, or the empty body of a
 /// redirect.
 pub(super) fn read_upload(
     key: &str,
@@ -45,7 +46,7 @@ pub(super) fn read_upload(
     options: &UploadOptions,
 ) -> Result<SourceUpload, String> {
     match source {
-        Source::File { abs, gzip } => read_file(key, local, abs, *gzip, options),
+        Source::File { abs, encoding } => read_file(key, local, abs, *encoding, options),
         Source::Empty => Ok(SourceUpload {
             upload: Upload::from_bytes(key, Vec::new(), local.headers.clone()),
             gzip_saved: 0,
@@ -54,12 +55,12 @@ pub(super) fn read_upload(
     }
 }
 
-/// Read, check and (if `gzip`) gzip the file `abs` for `key`.
+/// Read, check and (as `encoding` says) compress the file `abs` for `key`.
 fn read_file(
     key: &str,
     local: &Entry,
     abs: &Path,
-    gzip: bool,
+    encoding: Encoding,
     options: &UploadOptions,
 ) -> Result<SourceUpload, String> {
     let changed = || {
@@ -77,9 +78,8 @@ fn read_file(
         sha256: digests.sha256,
         md5: Some(digests.md5),
     };
-    if gzip {
-        let g =
-            encode::gzip_file(abs, options.gzip_level, options.max_memory).map_err(read_error)?;
+    if let Some(codec) = encode::Codec::of(encoding, options.gzip_level) {
+        let g = encode::compress_file(abs, codec, options.max_memory).map_err(read_error)?;
         if hex::encode(g.source_sha256) != local.sha256 {
             return Err(changed());
         }

@@ -128,7 +128,7 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         &format!(
             "{} ({})",
             h.content_encoding.as_deref().unwrap_or("none"),
-            spec.gzip_reason
+            spec.encoding_reason
         ),
     );
     line(

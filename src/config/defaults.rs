@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use super::settings::Encoding;
+
 pub(super) const MIB: u64 = 1024 * 1024;
 
 /// The Cache-Control of files a build manifest names as fingerprinted.
@@ -12,14 +14,45 @@ pub const CACHE_CONTROL_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// and nothing else sets one.
 pub const CACHE_CONTROL_SHORT: &str = "public, max-age=60, must-revalidate";
 
-/// Content types stored gzip-encoded.
+/// Content types stored compressed (with `[gzip] encoding`): every text
+/// type a static site serves, and the binary ones that are not compressed
+/// already (WebAssembly, icons, TrueType/OpenType fonts). Types whose bytes
+/// are compressed already (PNG, JPEG, WebP, AVIF, WOFF/WOFF2, `.gz`, `.br`,
+/// `.zst`…) are never compressed, listed or not (`encode::is_precompressed`).
 pub const DEFAULT_GZIP_TYPES: &[&str] = &[
+    // Styles and scripts (django-storages' own list).
     "text/css",
     "text/javascript",
     "application/javascript",
     "application/x-javascript",
+    // Pages and text.
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "text/markdown",
+    "text/csv",
+    // Data: JSON (source maps too), web manifests, XML, feeds.
+    "application/json",
+    "application/ld+json",
+    "application/geo+json",
+    "application/manifest+json",
+    "application/xml",
+    "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    // Images that are text or uncompressed.
     "image/svg+xml",
+    "image/x-icon",
+    "image/vnd.microsoft.icon",
+    "image/bmp",
+    // WebAssembly and uncompressed fonts.
+    "application/wasm",
+    "font/ttf",
+    "font/otf",
+    "application/vnd.ms-fontobject",
 ];
+/// How the types of `[gzip] content_types` are stored.
+pub(super) const ENCODING: Encoding = Encoding::Gzip;
 pub(super) const GZIP_LEVEL: u32 = 9;
 /// `.gz` / `.br` copies of published files are left out.
 pub(super) const PRECOMPRESSED: super::Precompressed = super::Precompressed::Skip;

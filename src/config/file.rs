@@ -182,6 +182,8 @@ pub struct ObjectParameters {
 #[serde(deny_unknown_fields)]
 pub struct GzipSection {
     pub enabled: Option<bool>,
+    /// `"gzip"`, `"br"` or `"none"`: how the `content_types` are stored.
+    pub encoding: Option<String>,
     pub content_types: Option<Vec<String>>,
     pub level: Option<u32>,
     /// "skip" or "upload": `.gz` / `.br` copies of published files.
@@ -196,6 +198,8 @@ pub struct RuleSection {
     pub cache_control: Option<String>,
     pub content_type: Option<String>,
     pub gzip: Option<bool>,
+    /// `"gzip"`, `"br"` or `"none"`, whatever the type.
+    pub encoding: Option<String>,
     pub acl: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub content_disposition: Option<String>,

@@ -200,6 +200,9 @@ pub struct ObjectDefaults {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GzipSettings {
     pub enabled: bool,
+    /// How the types of `content_types` are stored (`[gzip] encoding`);
+    /// `None` when `enabled` is false.
+    pub encoding: Encoding,
     pub content_types: Vec<String>,
     pub level: u32,
     /// What becomes of a `.gz` / `.br` file whose uncompressed file is published.
@@ -220,6 +223,47 @@ pub enum Precompressed {
     Upload,
 }
 
+/// How an object's bytes are stored: its `Content-Encoding`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `Content-Encoding: gzip`: every HTTP client decodes it.
+    #[default]
+    Gzip,
+    /// `Content-Encoding: br` (brotli): smaller, but only for clients that
+    /// send `Accept-Encoding: br`.
+    Br,
+    /// The source bytes as they are (identity): a CDN may compress them
+    /// per client.
+    None,
+}
+
+impl Encoding {
+    /// The value of `[gzip] encoding` or a rule's `encoding`, as written.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "gzip" => Some(Self::Gzip),
+            "br" => Some(Self::Br),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    /// The `Content-Encoding` header of bytes stored this way.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Self::Gzip => Some("gzip"),
+            Self::Br => Some("br"),
+            Self::None => None,
+        }
+    }
+
+    /// The name a config file uses for it.
+    pub fn name(self) -> &'static str {
+        self.header().unwrap_or("none")
+    }
+}
+
 /// A glob and where it was written, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GlobSpec {
@@ -233,6 +277,8 @@ pub struct RuleSpec {
     pub cache_control: Option<String>,
     pub content_type: Option<String>,
     pub gzip: Option<bool>,
+    /// `encoding = "gzip" | "br" | "none"` (never set together with `gzip`).
+    pub encoding: Option<Encoding>,
     pub acl: Option<Acl>,
     pub metadata: Option<BTreeMap<String, String>>,
     pub content_disposition: Option<String>,

@@ -1,12 +1,16 @@
 //! What bytes an object holds and how it is labelled: content type (with a
-//! charset for text) and deterministic gzip.
+//! charset for text), which types are compressed already, the digests of
+//! stored bytes, and (`compress`) deterministic gzip and brotli.
 
-use std::io::{self, Write};
+mod compress;
+
+use std::io;
 use std::path::Path;
 
-use flate2::{Compression, GzBuilder};
 use md5::Md5;
 use sha2::{Digest, Sha256};
+
+pub use compress::{BROTLI_QUALITY, Codec, Encoded, MAX_MEMORY, Spool, compress_file};
 
 /// Types whose extension mime_guess gets wrong or too vague for the web.
 const OVERRIDES: &[(&str, &str)] = &[
@@ -34,8 +38,8 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("htm", "text/html"),
 ];
 
-/// Extensions whose bytes are already compressed: never gzip them, whatever
-/// the config says, and never label them `Content-Encoding: gzip`.
+/// Extensions whose bytes are already compressed: never compress them,
+/// whatever the config says, and never label them with a `Content-Encoding`.
 const PRECOMPRESSED_EXTENSIONS: &[&str] = &[
     "gz", "tgz", "br", "zst", "zip", "bz2", "xz", "7z", "rar", "lz", "lz4", "png", "jpg", "jpeg",
     "gif", "webp", "avif", "heic", "jxl", "woff", "woff2", "mp3", "mp4", "m4a", "ogg", "webm",
@@ -92,7 +96,11 @@ pub fn base_type(content_type: &str) -> &str {
 pub fn is_precompressed(path: &str, content_type: &str) -> bool {
     let base = base_type(content_type);
     extension(path).is_some_and(|e| PRECOMPRESSED_EXTENSIONS.contains(&e.as_str()))
-        || base.starts_with("font/")
+        || (base.starts_with("font/")
+            && !matches!(
+                base,
+                "font/ttf" | "font/otf" | "font/collection" | "font/sfnt"
+            ))
         || base.starts_with("video/")
         || base.starts_with("audio/")
         || (base.starts_with("image/")
@@ -114,7 +122,7 @@ pub struct Digests {
 }
 
 /// SHA-256, MD5 and size of bytes fed in pieces: what every streaming
-/// pass over an object's bytes computes (gzip spool, file digest, the
+/// pass over an object's bytes computes (compressed spool, file digest, the
 /// directory target's copy).
 #[derive(Default)]
 pub struct Digester {
@@ -137,88 +145,6 @@ impl Digester {
             size: self.size,
         }
     }
-}
-
-/// Where encoded bytes live until they are uploaded: memory for small
-/// results, a temporary file beyond `max_memory` so a large text file never
-/// sits whole in memory.
-#[derive(Debug)]
-pub enum Spool {
-    Memory(Vec<u8>),
-    File(tempfile::NamedTempFile),
-}
-
-struct SpoolWriter {
-    spool: Spool,
-    max_memory: usize,
-    digests: Digester,
-}
-
-impl Write for SpoolWriter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.digests.update(buf);
-        match &mut self.spool {
-            Spool::Memory(v) if v.len() + buf.len() > self.max_memory => {
-                let mut file = tempfile::NamedTempFile::new()?;
-                file.write_all(v)?;
-                file.write_all(buf)?;
-                self.spool = Spool::File(file);
-            }
-            Spool::Memory(v) => v.extend_from_slice(buf),
-            Spool::File(f) => f.write_all(buf)?,
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match &mut self.spool {
-            Spool::Memory(_) => Ok(()),
-            Spool::File(f) => f.flush(),
-        }
-    }
-}
-
-/// The gzip of a file, the SHA-256 of the *source* bytes read (to detect a
-/// file that changed since it was hashed) and the digests of the result.
-#[derive(Debug)]
-pub struct Gzipped {
-    pub spool: Spool,
-    pub source_sha256: [u8; 32],
-    pub digests: Digests,
-}
-
-/// Gzip output larger than this is spooled to a temporary file instead of
-/// memory.
-pub const GZIP_MAX_MEMORY: usize = 16 * 1024 * 1024;
-
-/// Gzip a file deterministically: no file name, zero mtime, fixed level and
-/// OS byte, so the same input always gives the same bytes.
-pub fn gzip_file(path: &Path, level: u32, max_memory: usize) -> io::Result<Gzipped> {
-    let mut input = crate::local::regular::open(path)?;
-    let writer = SpoolWriter {
-        spool: Spool::Memory(Vec::new()),
-        max_memory,
-        digests: Digester::default(),
-    };
-    let mut encoder = GzBuilder::new()
-        .mtime(0)
-        .operating_system(255)
-        .write(writer, Compression::new(level));
-    let mut source_hash = Sha256::new();
-    crate::local::hash::for_each_chunk(
-        &mut input,
-        &mut crate::local::hash::chunk_buffer(),
-        |chunk| {
-            source_hash.update(chunk);
-            encoder.write_all(chunk)
-        },
-    )?;
-    let writer = encoder.finish()?;
-    Ok(Gzipped {
-        spool: writer.spool,
-        source_sha256: source_hash.finalize().into(),
-        digests: writer.digests.finish(),
-    })
 }
 
 /// SHA-256 and MD5 of a file as stored unencoded.
@@ -321,8 +247,6 @@ pub fn digest_bytes(bytes: &[u8]) -> Digests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::read::GzDecoder;
-    use std::io::Read;
 
     #[test]
     fn parts_cover_the_file_and_each_digest_is_its_slice() {
@@ -380,47 +304,11 @@ mod tests {
         assert!(is_precompressed("f.woff2", "font/woff2"));
         assert!(!is_precompressed("a.css", "text/css; charset=utf-8"));
         assert!(!is_precompressed("a.svg", "image/svg+xml"));
-    }
-
-    #[test]
-    fn gzip_is_deterministic_and_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.css");
-        let body = "body { color: red; }\n".repeat(1000);
-        std::fs::write(&path, &body).unwrap();
-        let a = gzip_file(&path, 9, 1 << 20).unwrap();
-        // A different mtime must not change the bytes.
-        std::fs::write(&path, &body).unwrap();
-        let b = gzip_file(&path, 9, 1 << 20).unwrap();
-        assert_eq!(a.digests, b.digests);
-        let Spool::Memory(bytes) = a.spool else {
-            panic!("small output should stay in memory")
-        };
-        assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
-        assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "mtime must be zero");
-        assert_eq!(bytes[3] & 0x08, 0, "no file name");
-        let mut out = String::new();
-        GzDecoder::new(&bytes[..]).read_to_string(&mut out).unwrap();
-        assert_eq!(out, body);
-        assert_eq!(
-            a.source_sha256,
-            <[u8; 32]>::from(Sha256::digest(body.as_bytes()))
-        );
-    }
-
-    #[test]
-    fn large_gzip_output_spills_to_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("big.js");
-        // Incompressible-ish content so the output exceeds the small limit.
-        let body: Vec<u8> = (0..200_000u32)
-            .flat_map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes())
-            .collect();
-        std::fs::write(&path, &body).unwrap();
-        let g = gzip_file(&path, 1, 64 * 1024).unwrap();
-        let Spool::File(file) = g.spool else {
-            panic!("output over max_memory must spill to a file")
-        };
-        assert_eq!(file.as_file().metadata().unwrap().len(), g.digests.size);
+        // TrueType and OpenType are not compressed; WOFF is.
+        assert!(!is_precompressed("f.ttf", "font/ttf"));
+        assert!(!is_precompressed("f.otf", "font/otf"));
+        assert!(is_precompressed("f.woff", "font/woff"));
+        assert!(!is_precompressed("favicon.ico", "image/x-icon"));
+        assert!(!is_precompressed("app.wasm", "application/wasm"));
     }
 }

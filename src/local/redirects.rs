@@ -24,8 +24,8 @@ pub fn find<'a>(settings: &'a Settings, path: &str) -> Option<&'a RedirectSpec> 
 /// with no content encoding and the redirect target.
 pub fn spec(rules: &Rules, redirect: &RedirectSpec) -> ObjectSpec {
     let mut spec = rules.resolve(&redirect.from);
-    spec.gzip = false;
-    spec.gzip_reason = "a redirect has no body: never gzipped".into();
+    spec.encoding = crate::config::Encoding::None;
+    spec.encoding_reason = "a redirect has no body: never encoded".into();
     spec.headers.content_encoding = None;
     spec.headers.website_redirect_location = Some(redirect.to.clone());
     spec

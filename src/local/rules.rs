@@ -1,9 +1,14 @@
 //! Per-file upload parameters: defaults from `[storage]` and `[gzip]`, then
-//! the first `[[rules]]` entry whose glob matches.
+//! the first `[[rules]]` entry whose glob matches (`encoding.rs`: how the
+//! bytes are stored).
+
+mod encoding;
+
+pub use encoding::brotli_warning;
 
 use globset::GlobMatcher;
 
-use crate::config::{Acl, CACHE_CONTROL_SHORT, RuleSpec, Settings};
+use crate::config::{Acl, CACHE_CONTROL_SHORT, Encoding, RuleSpec, Settings};
 use crate::local::encode;
 use crate::local::fingerprints::Hashed;
 use crate::local::globs;
@@ -13,12 +18,13 @@ use crate::record::manifest::Headers;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectSpec {
     pub headers: Headers,
-    /// Whether the stored bytes are the gzip of the source.
-    pub gzip: bool,
+    /// How the stored bytes encode the source (`headers.content_encoding`
+    /// names it).
+    pub encoding: Encoding,
     /// The rule that matched (its glob and where it was written).
     pub rule: Option<String>,
-    /// Why gzip was or was not applied, for `explain`.
-    pub gzip_reason: String,
+    /// Why the file is stored with `encoding`, for `explain`.
+    pub encoding_reason: String,
     /// Where the Cache-Control came from, for `explain`.
     pub cache_control_from: String,
     /// The build manifest that names this file (or the bundle it is the
@@ -66,19 +72,8 @@ impl Rules {
         let content_type = rule
             .and_then(|r| r.content_type.as_deref())
             .map_or_else(|| encode::content_type_for(path), encode::with_charset);
-        let gzip_settings = &self.settings.gzip;
-        let base = encode::base_type(&content_type);
-        let (gzip, gzip_reason) = if encode::is_precompressed(path, &content_type) {
-            (false, "already compressed: never gzipped".to_string())
-        } else if let Some(g) = rule.and_then(|r| r.gzip) {
-            (g, format!("rule sets gzip = {g}"))
-        } else if !gzip_settings.enabled {
-            (false, "[gzip] enabled = false".to_string())
-        } else if gzip_settings.content_types.iter().any(|t| t == base) {
-            (true, format!("{base} is in [gzip] content_types"))
-        } else {
-            (false, format!("{base} is not in [gzip] content_types"))
-        };
+        let (encoding, encoding_reason) =
+            encoding::resolve(path, &content_type, rule, &self.settings.gzip);
         let hashed_by = self.hashed.manifest_for(path).map(str::to_string);
         let source_map_of = self.hashed.map_of(path).map(str::to_string);
         let hashed = &self.settings.hashed;
@@ -143,7 +138,7 @@ impl Rules {
         };
         let headers = Headers {
             content_type,
-            content_encoding: gzip.then(|| "gzip".to_string()),
+            content_encoding: encoding.header().map(str::to_string),
             cache_control,
             content_disposition: rule
                 .and_then(|r| r.content_disposition.clone())
@@ -158,9 +153,9 @@ impl Rules {
         };
         ObjectSpec {
             headers,
-            gzip,
+            encoding,
             rule: rule.map(|r| format!("{} ({})", r.glob.pattern, r.glob.origin)),
-            gzip_reason,
+            encoding_reason,
             cache_control_from,
             hashed_by,
             source_map_of,
@@ -214,15 +209,19 @@ mod tests {
     fn defaults_gzip_text_and_set_public_read() {
         let r = rules("");
         let css = r.resolve("css/app.css");
-        assert!(css.gzip);
+        assert_eq!(css.encoding, Encoding::Gzip);
         assert_eq!(css.headers.content_encoding.as_deref(), Some("gzip"));
         assert_eq!(css.headers.acl.as_deref(), Some("public-read"));
         assert_eq!(css.headers.content_type, "text/css; charset=utf-8");
         let png = r.resolve("img/logo.png");
-        assert!(!png.gzip);
+        assert_eq!(png.encoding, Encoding::None);
         assert_eq!(png.headers.content_encoding, None);
         let html = r.resolve("index.html");
-        assert!(!html.gzip, "text/html is not in the default gzip types");
+        assert_eq!(html.encoding, Encoding::Gzip, "text/html is a default type");
+        let br = rules("[gzip]\nencoding = \"br\"\n").resolve("index.html");
+        assert_eq!(br.headers.content_encoding.as_deref(), Some("br"));
+        let none = rules("[gzip]\nencoding = \"none\"\n").resolve("index.html");
+        assert_eq!(none.headers.content_encoding, None);
     }
 
     #[test]
@@ -297,9 +296,10 @@ mod tests {
     fn rule_cannot_gzip_precompressed_files() {
         let r = rules("[[rules]]\nmatch = \"*\"\ngzip = true\n");
         let gz = r.resolve("bundle.js.gz");
-        assert!(!gz.gzip);
+        assert_eq!(gz.encoding, Encoding::None);
         assert_eq!(gz.headers.content_encoding, None);
-        assert!(r.resolve("index.html").gzip, "rule may gzip other types");
+        let bin = r.resolve("data.bin");
+        assert_eq!(bin.encoding, Encoding::Gzip, "rule may gzip other types");
     }
 
     #[test]

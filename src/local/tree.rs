@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{Encoding, Settings};
 use crate::local::cache::{self, HashCache};
 use crate::local::encode;
 use crate::local::hash;
@@ -18,8 +18,8 @@ use crate::record::manifest::{Entry, Manifest};
 /// What a local key's bytes are.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// A file of the source, gzipped on the way when `gzip`.
-    File { abs: PathBuf, gzip: bool },
+    /// A file of the source, compressed on the way as `encoding` says.
+    File { abs: PathBuf, encoding: Encoding },
     /// No bytes at all: the object of a `[[redirects]]` entry.
     Empty,
 }
@@ -155,7 +155,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
             key.clone(),
             Source::File {
                 abs: file.abs.clone(),
-                gzip: spec.gzip,
+                encoding: spec.encoding,
             },
         );
         manifest.entries.insert(
@@ -173,6 +173,9 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         );
     }
     crate::local::redirects::add(settings, source, &rules, &mut manifest, &mut sources)?;
+    if let Some(w) = crate::local::rules::brotli_warning(settings, &manifest) {
+        observer.event(Event::Warning(&w));
+    }
     Ok(LocalTree {
         manifest,
         sources,
@@ -259,16 +262,17 @@ pub fn stored_etags(
         hash::default_threads(),
         || (),
         |(), (key, source)| {
-            let (abs, gzip) = match source {
-                Source::File { abs, gzip } => (abs, *gzip),
+            let (abs, encoding) = match source {
+                Source::File { abs, encoding } => (abs, *encoding),
                 Source::Empty => {
                     return Ok(((*key).clone(), hex::encode(encode::digest_bytes(b"").md5)));
                 }
             };
-            let digest = if gzip {
-                encode::gzip_file(abs, gzip_level, encode::GZIP_MAX_MEMORY).map(|g| g.digests)
-            } else {
-                encode::digest_file(abs)
+            let digest = match encode::Codec::of(encoding, gzip_level) {
+                Some(codec) => {
+                    encode::compress_file(abs, codec, encode::MAX_MEMORY).map(|e| e.digests)
+                }
+                None => encode::digest_file(abs),
             };
             digest
                 .map(|d| ((*key).clone(), hex::encode(d.md5)))

@@ -455,3 +455,33 @@ fn a_server_etag_that_is_not_ascii_is_shown_not_sliced() {
         plan.steps[0].reason
     );
 }
+
+#[test]
+fn a_new_encoding_is_new_content_never_a_header_copy() {
+    let encoded = |e: Option<&str>| {
+        let mut x = entry("a.css", "aaaa", 10, "max-age=60");
+        x.headers.content_encoding = e.map(str::to_string);
+        x
+    };
+    let local = manifest(&[("p/a.css", encoded(Some("br"))), ("p/b.css", encoded(None))]);
+    let remote = RemoteState {
+        manifest: Some(remote(&[
+            ("p/a.css", with_etag(encoded(Some("gzip")), "ea")),
+            ("p/b.css", with_etag(encoded(Some("gzip")), "eb")),
+        ])),
+        listing: None,
+    };
+    let plan = plan(&local, &BTreeMap::new(), &remote, &opts());
+    assert_eq!(
+        actions(&plan),
+        [("p/a.css", Action::Changed), ("p/b.css", Action::Changed)]
+    );
+    assert_eq!(
+        plan.steps[0].reason,
+        "encoding gzip → br: the stored bytes change"
+    );
+    assert_eq!(
+        plan.steps[1].reason,
+        "encoding gzip → none: the stored bytes change"
+    );
+}

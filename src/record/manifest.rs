@@ -62,8 +62,14 @@ pub struct Stored {
 }
 
 impl Entry {
+    /// Whether the two hold the same bytes: the same source (SHA-256 and
+    /// size) stored with the same `Content-Encoding` (gzip, brotli and
+    /// identity bytes of one file differ, so a new encoding is new content,
+    /// never a header-only copy).
     pub fn same_content(&self, other: &Self) -> bool {
-        self.sha256 == other.sha256 && self.size == other.size
+        self.sha256 == other.sha256
+            && self.size == other.size
+            && self.headers.content_encoding == other.headers.content_encoding
     }
 }
 

@@ -66,7 +66,11 @@ fn objects_hold_gzip_bytes_and_headers() {
     assert_eq!(meta["headers"]["acl"], "public-read");
     let html = sidecar(&sb, "static/index.html");
     assert_eq!(html["headers"]["cache_control"], "no-cache");
-    assert!(html["headers"]["content_encoding"].is_null());
+    assert_eq!(html["headers"]["content_encoding"], "gzip");
+    assert_eq!(
+        gunzip(&sb.read("out/static/index.html")),
+        sb.read("site/index.html")
+    );
     assert_eq!(
         sb.read("out/static/img/photo.png"),
         sb.read("site/img/photo.png")
@@ -110,7 +114,10 @@ fn fresh_copy_with_new_mtimes_uploads_nothing_and_same_size_edit_is_found() {
         .map(|a| a["key"].as_str().unwrap())
         .collect();
     assert_eq!(changed, ["static/robots.txt"]);
-    assert_eq!(sb.read("out/static/robots.txt"), sb.read("site/robots.txt"));
+    assert_eq!(
+        gunzip(&sb.read("out/static/robots.txt")),
+        sb.read("site/robots.txt")
+    );
 }
 
 #[test]

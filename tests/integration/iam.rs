@@ -127,7 +127,10 @@ async fn every_command_works_under_the_printed_policy_and_once_the_manifest_exis
     let url = sb.run(&["url", "robots.txt", "--presign"]);
     url.expect(0);
     let (status, body) = http_get(url.stdout.trim()).await;
-    assert_eq!((status, body), (200, sb.read("site/robots.txt")));
+    assert_eq!(
+        (status, crate::support::gunzip(&body)),
+        (200, sb.read("site/robots.txt"))
+    );
     // A private file gets a presigned URL without asking: a plain one
     // would answer 403.
     let private = sb.run(&["url", "private/report.txt"]);
@@ -145,7 +148,10 @@ async fn every_command_works_under_the_printed_policy_and_once_the_manifest_exis
         private.stdout
     );
     let (status, body) = http_get(private.stdout.trim()).await;
-    assert_eq!((status, body), (200, b"for the team only\n".to_vec()));
+    assert_eq!(
+        (status, crate::support::gunzip(&body)),
+        (200, b"for the team only\n".to_vec())
+    );
     no_denials(&iam, "url --presign");
 
     sb.remove("site/img/photo.png");
@@ -372,7 +378,10 @@ async fn the_history_and_rollback_work_under_the_printed_policy_without_deletes(
         "a copy of a version"
     );
     let original = std::fs::read(crate::support::repo_root().join("assets-example/robots.txt"));
-    assert_eq!(s3.get("static/robots.txt").await.bytes, original.unwrap());
+    assert_eq!(
+        s3.get("static/robots.txt").await.decoded(),
+        original.unwrap()
+    );
     sb.run(&["log"]).expect(0);
     no_denials(&iam, "rollback and log");
 }

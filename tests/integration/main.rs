@@ -6,6 +6,7 @@ mod bad_input;
 mod build_tree;
 mod cdn;
 mod commands;
+mod compression;
 mod faults;
 mod file_target;
 mod history;

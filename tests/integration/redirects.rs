@@ -186,7 +186,7 @@ fn explain_shows_a_redirect_and_where_it_is_written() {
         "key                 old/page.html",
         "redirect            /new/page/ ([[redirects]] at s3sync.toml line 5)",
         "content type        text/html; charset=utf-8",
-        "content encoding    none (a redirect has no body: never gzipped)",
+        "content encoding    none (a redirect has no body: never encoded)",
         "acl                 public-read",
     ] {
         assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);

@@ -87,17 +87,22 @@ async fn first_push_stores_exact_bytes_headers_and_public_read() {
             None,
             "public, max-age=31536000, immutable",
         ),
-        ("index.html", "text/html; charset=utf-8", None, "no-cache"),
+        (
+            "index.html",
+            "text/html; charset=utf-8",
+            Some("gzip"),
+            "no-cache",
+        ),
         (
             "site.webmanifest",
             "application/manifest+json; charset=utf-8",
-            None,
+            Some("gzip"),
             "public, max-age=86400",
         ),
         (
             "js/app.js.map",
             "application/json; charset=utf-8",
-            None,
+            Some("gzip"),
             "public, max-age=86400",
         ),
     ];
@@ -454,7 +459,7 @@ async fn verify_finds_objects_removed_behind_our_back() {
     );
     sb.run(&["push", "--verify"]).expect(0);
     assert_eq!(
-        s3.get("static/robots.txt").await.bytes,
+        s3.get("static/robots.txt").await.decoded(),
         sb.read("site/robots.txt")
     );
 }

@@ -317,12 +317,16 @@ pub(crate) struct Object {
 }
 
 impl Object {
-    /// The bytes a browser would see (gunzipped when gzip-encoded).
+    /// The bytes a browser would see (decoded when gzip- or br-encoded).
     pub(crate) fn decoded(&self) -> Vec<u8> {
-        if self.content_encoding.as_deref() == Some("gzip") {
-            gunzip(&self.bytes)
-        } else {
-            self.bytes.clone()
+        match self.content_encoding.as_deref() {
+            Some("gzip") => gunzip(&self.bytes),
+            Some("br") => {
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &self.bytes[..], &mut out).expect("valid brotli");
+                out
+            }
+            _ => self.bytes.clone(),
         }
     }
 }

@@ -7,8 +7,8 @@ use super::{Layers, Problems, parse_bool};
 use crate::config::defaults::{self, CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES};
 use crate::config::file::{ObjectParameters, OneOrMany};
 use crate::config::settings::{
-    Acl, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults, Precompressed,
-    RuleSpec,
+    Acl, Encoding, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults,
+    Precompressed, RuleSpec,
 };
 use crate::config::validate;
 
@@ -96,8 +96,8 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
     }
 }
 
-/// `[gzip]`, or `S3SYNC_GZIP` / `AWS_IS_GZIPPED` and `GZIP_CONTENT_TYPES`,
-/// or the base layer's `gzip`.
+/// `[gzip]`, or `S3SYNC_GZIP` / `AWS_IS_GZIPPED`, `S3SYNC_GZIP_ENCODING`
+/// and `GZIP_CONTENT_TYPES`, or the base layer's `gzip`.
 pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
     let section = layers.config.gzip.as_ref();
     let base = layers.base.gzip.as_ref();
@@ -107,6 +107,17 @@ pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
         .or_else(|| section.and_then(|g| g.enabled))
         .or_else(|| base.and_then(|g| g.enabled))
         .unwrap_or(true);
+    let encoding = layers
+        .env("S3SYNC_GZIP_ENCODING")
+        .map(|v| ("S3SYNC_GZIP_ENCODING", v))
+        .or_else(|| {
+            section
+                .and_then(|g| g.encoding.clone())
+                .map(|v| ("[gzip] encoding", v))
+        })
+        .map_or(defaults::ENCODING, |(name, v)| {
+            parse_encoding(name, &v, problems).unwrap_or(defaults::ENCODING)
+        });
     let content_types = layers
         .env_pair("GZIP_CONTENT_TYPES", "GZIP_CONTENT_TYPES")
         .map(|(_, v)| {
@@ -134,6 +145,7 @@ pub(super) fn gzip(layers: &Layers, problems: &mut Problems) -> GzipSettings {
     }
     GzipSettings {
         enabled,
+        encoding: if enabled { encoding } else { Encoding::None },
         content_types,
         level: level.clamp(1, 9),
         precompressed: precompressed(section.and_then(|g| g.precompressed.as_deref()), problems),
@@ -173,6 +185,16 @@ pub(super) fn rules(layers: &Layers, problems: &mut Problems) -> Vec<RuleSpec> {
         if let Some(metadata) = &rule.metadata {
             check_metadata(&what("metadata"), metadata, problems);
         }
+        let encoding = rule
+            .encoding
+            .as_ref()
+            .and_then(|e| parse_encoding(&what("encoding"), e, problems));
+        if rule.gzip.is_some() && rule.encoding.is_some() {
+            problems.push(format!(
+                "rule {} ({at}) sets both `gzip` and `encoding`: keep `encoding` (gzip = false is encoding = \"none\")",
+                i + 1
+            ));
+        }
         let acl = rule.acl.as_ref().and_then(|a| {
             problems.check(parse_acl(a).map_err(|e| format!("{}: {e}", what("acl"))))
         });
@@ -184,12 +206,24 @@ pub(super) fn rules(layers: &Layers, problems: &mut Problems) -> Vec<RuleSpec> {
             cache_control: rule.cache_control.clone(),
             content_type: rule.content_type.clone(),
             gzip: rule.gzip,
+            encoding,
             acl,
             metadata: rule.metadata.clone(),
             content_disposition: rule.content_disposition.clone(),
         });
     }
     rules
+}
+
+/// `"gzip"`, `"br"` or `"none"`, else a problem naming `what`.
+fn parse_encoding(what: &str, value: &str, problems: &mut Problems) -> Option<Encoding> {
+    let parsed = Encoding::parse(value);
+    if parsed.is_none() {
+        problems.push(format!(
+            "{what} is {value:?}: use \"gzip\" (every client decodes it), \"br\" (brotli: only where every client accepts it, e.g. behind a CDN over HTTPS) or \"none\" (the bytes as they are; a CDN can compress them per client)"
+        ));
+    }
+    parsed
 }
 
 /// A canned ACL, or `none`: send no ACL header.

@@ -446,44 +446,4 @@ fn redirects_keep_their_line_and_every_bad_one_is_named_with_the_fix() {
     assert!(missing.contains("missing field `to`"), "{missing}");
 }
 
-#[test]
-fn the_base_layer_from_django_fills_in_under_the_file_and_the_env() {
-    let base = r#"{"source": "/app/staticfiles", "gzip": {"enabled": false},
-        "storage": {"bucket_name": "from-django", "location": "static", "default_acl": "none"}}"#;
-    let s = resolve_with(&Overrides::default(), &[("S3SYNC_BASE_CONFIG", base)], None).unwrap();
-    assert_eq!(s.source, Some(PathBuf::from("/app/staticfiles")));
-    let bucket = |b: &str| Some(Destination::S3 { bucket: b.into() });
-    assert_eq!(s.destination, bucket("from-django"));
-    assert_eq!((s.prefix.as_str(), &s.objects.acl), ("static", &Acl::Omit));
-    assert!(!s.gzip.enabled);
-
-    // Every key the file sets wins; the others still come from the base.
-    let file = loaded(
-        "source = \"public\"\n[storage]\nbucket_name = \"from-file\"\n[gzip]\nenabled = true\n",
-    );
-    let s = resolve_with(
-        &Overrides::default(),
-        &[("S3SYNC_BASE_CONFIG", base)],
-        Some(&file),
-    )
-    .unwrap();
-    assert_eq!(s.source, Some(PathBuf::from("/proj/public")));
-    assert_eq!(s.destination, bucket("from-file"));
-    assert_eq!((s.prefix.as_str(), &s.objects.acl), ("static", &Acl::Omit));
-    assert!(s.gzip.enabled);
-
-    // The environment wins over both.
-    let env = [("S3SYNC_BASE_CONFIG", base), ("AWS_LOCATION", "env-loc")];
-    let s = resolve_with(&Overrides::default(), &env, Some(&file)).unwrap();
-    assert_eq!(s.prefix, "env-loc");
-
-    let problems = invalid(resolve_with(
-        &Overrides::default(),
-        &[("S3SYNC_BASE_CONFIG", "{")],
-        None,
-    ));
-    assert!(
-        problems[0].starts_with("S3SYNC_BASE_CONFIG is not a valid base config"),
-        "{problems:?}"
-    );
-}
+mod layers;
