@@ -77,7 +77,7 @@ summary() { python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; prin
 first=$(push | summary) || fail "the installed s3sync could not push to moto"
 files=$(find assets-example -type f ! -name '.*' | wc -l)
 [ "$first" = "$files 0 0 0" ] || fail "first push: new/changed/headers/failed = $first, expected $files 0 0 0"
-body=$(curl -fsS "$S3SYNC_TEST_ENDPOINT/$bucket/site/robots.txt") || fail "site/robots.txt is not in the bucket"
+body=$(curl -fsS --compressed "$S3SYNC_TEST_ENDPOINT/$bucket/site/robots.txt") || fail "site/robots.txt is not in the bucket"
 [ "$body" = "$(cat assets-example/robots.txt)" ] || fail "site/robots.txt in the bucket differs from the file"
 second=$(push | summary)
 [ "$second" = "0 0 0 0" ] || fail "a re-push sent something: new/changed/headers/failed = $second"
