@@ -86,6 +86,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Prune(args) => {
             commands::prune::command(global, args, Ui::new(global, args.json)).await
         }
+        Command::Destroy(args) => {
+            commands::destroy::command(global, args, &Ui::new(global, args.json)).await
+        }
         Command::Log(args) => {
             commands::log::command(global, args, &Ui::new(global, args.json)).await
         }

@@ -22,6 +22,7 @@ use crate::record::intent::{Intent, RemoteRecord};
 use crate::record::manifest::{Entry, Headers, Manifest};
 use crate::store::{Condition, ErrorKind, SharedStore, StoreError};
 
+pub mod destroy;
 mod history;
 mod outcome;
 mod record_writer;

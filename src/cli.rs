@@ -28,6 +28,9 @@ pub enum Command {
     /// Delete the objects `push --delete` retired whose grace period has ended (from the record
     /// alone: no source tree needed). Run it after a rollout finishes.
     Prune(PruneArgs),
+    /// Delete everything the manifest at --to owns, then its records (the end of a preview
+    /// deploy). Never a key outside the prefix or owned by another manifest. Needs --yes.
+    Destroy(DestroyArgs),
     /// List the recent deploys, newest first (id, time, counts, commit).
     Log(LogArgs),
     /// Return the bucket to an earlier deploy (default: the one before the newest), copying each
@@ -296,6 +299,25 @@ pub struct PruneArgs {
     pub cdn: CdnArgs,
     #[command(flatten)]
     pub wait: WaitArgs,
+    /// Show what would be deleted and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Target: s3://BUCKET/PREFIX or file://DIR [default: from the config]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Delete without asking (required: destroy never prompts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Refuse the whole destroy if it would delete more than N keys (objects and records).
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<u64>,
     /// Show what would be deleted and change nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,

@@ -4,6 +4,7 @@
 //! exit status.
 
 pub mod check;
+pub mod destroy;
 pub mod explain;
 pub mod init;
 pub mod log;
@@ -104,6 +105,7 @@ pub fn overrides_for(global: &GlobalArgs, command: &Command) -> Overrides {
         Command::Push(args) => overrides(global, &args.sync.source, Some(&args.sync)),
         Command::Diff(args) => overrides(global, &args.sync.source, Some(&args.sync)),
         Command::Prune(args) => prune::overrides(global, args),
+        Command::Destroy(args) => destroy::overrides(global, args),
         Command::Log(args) => target_overrides(global, &args.target),
         Command::Rollback(args) => rollback::overrides(global, args),
         Command::Manifest(args) => overrides(global, args, None),

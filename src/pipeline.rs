@@ -5,6 +5,7 @@
 //! (`prune::load_and_plan`) and `rollback` plans the return to an earlier
 //! deploy; both are then applied the same way.
 
+pub mod destroy;
 pub mod prune;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -12,11 +12,13 @@ use std::time::Duration;
 use crate::clock::Stamp;
 use crate::record::manifest::{Entry, Headers, Manifest};
 
+mod destroy;
 mod manifest_after;
 mod retention;
 mod rollback;
 mod steps;
 
+pub use destroy::{DestroyPlan, RecordKeys, destroy_plan};
 pub use manifest_after::{Effect, manifest_after};
 use retention::Removed;
 pub use retention::prune_plan;

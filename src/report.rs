@@ -4,8 +4,10 @@
 //! `cdn` the CloudFront invalidations.
 
 pub mod cdn;
+mod destroy;
 mod retention;
 
+pub use destroy::{destroy_json, destroy_plan_text, destroyed_text};
 pub use retention::{prune_plan_text, prune_text};
 
 use std::fmt::Write as _;
@@ -105,6 +107,10 @@ struct JsonReport<'a> {
     /// `[cdn]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     invalidations: Option<&'a [crate::cdn::Invalidation]>,
+    /// The public URL of the prefix root (`push` and `diff` only), for a
+    /// CI job to post.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
 }
 
 /// The JSON document for `diff` (`applied` = None) or `push`.
@@ -120,6 +126,18 @@ pub fn json_with_cdn(
     dry_run: bool,
     target: &str,
     invalidations: Option<&[crate::cdn::Invalidation]>,
+) -> String {
+    push_json(plan, applied, dry_run, target, invalidations, None)
+}
+
+/// [`json_with_cdn`] with the public URL of the deploy (`url`).
+pub fn push_json(
+    plan: &Plan,
+    applied: Option<&Applied>,
+    dry_run: bool,
+    target: &str,
+    invalidations: Option<&[crate::cdn::Invalidation]>,
+    url: Option<&str>,
 ) -> String {
     let planned = Outcome::planned();
     let actions = plan
@@ -151,6 +169,7 @@ pub fn json_with_cdn(
         manifest_error: applied.and_then(|a| a.manifest_error.as_deref()),
         deploy: applied.and_then(|a| a.deploy.as_deref()),
         invalidations,
+        url,
     };
     let mut out = serde_json::to_string_pretty(&report).expect("report serialises");
     out.push('\n');
@@ -301,6 +320,11 @@ pub fn push_text(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> 
         let _ = writeln!(out, "error: {e}");
     }
     out
+}
+
+/// The line of the step summary that names where the deploy is served.
+pub fn url_markdown(url: &str) -> String {
+    format!("\nPublished at <{}>\n", url.replace('>', "%3E"))
 }
 
 /// A short Markdown summary of a push, for `GITHUB_STEP_SUMMARY`.

@@ -45,6 +45,8 @@ pub async fn command(
         ui.info(&format!("timings: {}", prepared.timings));
     }
     let plan = &prepared.plan;
+    // Where the deploy is served (custom domain aware), for a CI job to post.
+    let url = crate::urls::public_url(&settings, &crate::local::key_prefix(&settings.prefix)).ok();
     // The CDN is read now, so a distribution without an origin for the
     // bucket stops the push before anything changes.
     let stale = cdn::stale_keys(plan, None);
@@ -63,12 +65,13 @@ pub async fn command(
         let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
         let shown = cdn_on.then_some(invalidations.as_slice());
         if args.json {
-            ui.out_data(&report::json_with_cdn(
+            ui.out_data(&report::push_json(
                 plan,
                 None,
                 true,
                 &prepared.target,
                 shown,
+                url.as_deref(),
             ))?;
         } else if !ui.quiet {
             let mut text = report::plan_text(plan, &prepared.target, ui.verbose > 0);
@@ -120,6 +123,9 @@ pub async fn command(
             &prepared.target,
             started.elapsed().as_secs_f64(),
         );
+        if let Some(url) = &url {
+            markdown.push_str(&report::url_markdown(url));
+        }
         markdown.push_str(&report::cdn::markdown(&invalidations));
         let appended = std::fs::OpenOptions::new()
             .append(true)
@@ -134,12 +140,13 @@ pub async fn command(
         }
     }
     if args.json {
-        ui.out_data(&report::json_with_cdn(
+        ui.out_data(&report::push_json(
             plan,
             Some(&applied),
             false,
             &prepared.target,
             cdn_on.then_some(invalidations.as_slice()),
+            url.as_deref(),
         ))?;
     } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
         let mut text = report::push_text(
@@ -148,6 +155,12 @@ pub async fn command(
             &prepared.target,
             started.elapsed().as_secs_f64(),
         );
+        if let Some(url) = &url {
+            text.push_str(&format!(
+                "published at {}\n",
+                crate::escape::for_terminal(url)
+            ));
+        }
         text.push_str(&report::cdn::done_text(&invalidations));
         ui.out(&text)?;
     }

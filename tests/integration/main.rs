@@ -7,6 +7,7 @@ mod build_tree;
 mod cdn;
 mod commands;
 mod compression;
+mod destroy;
 mod faults;
 mod file_target;
 mod history;
