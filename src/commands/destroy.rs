@@ -43,8 +43,9 @@ pub async fn command(global: &GlobalArgs, args: &DestroyArgs, ui: &Ui) -> anyhow
     }
     if !args.yes {
         bail!(
-            "refusing to destroy {} without --yes: it would delete {} objects and {} records. See the list with `s3sync destroy --dry-run`, then rerun with --yes",
+            "refusing to destroy {} without --yes: it would delete {} keys ({} objects, {} records). See the list with `s3sync destroy --dry-run`, then rerun with --yes",
             planned.target,
+            plan.deletes(),
             plan.objects.len(),
             plan.records.len()
         );

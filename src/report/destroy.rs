@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::plural;
 use crate::apply::destroy::Destroyed;
 use crate::escape::for_terminal;
 use crate::plan::DestroyPlan;
@@ -27,10 +28,10 @@ pub fn destroy_plan_text(plan: &DestroyPlan, target: &str, dry_run: bool) -> Str
     let verb = if dry_run { "would delete" } else { "deletes" };
     let _ = writeln!(
         out,
-        "destroy {}: {verb} {} objects and {} records{}",
+        "destroy {}: {verb} {} and {}{}",
         for_terminal(target),
-        plan.objects.len(),
-        plan.records.len(),
+        plural(plan.objects.len(), "object", "objects"),
+        plural(plan.records.len(), "record", "records"),
         if plan.skipped.is_empty() {
             String::new()
         } else {
