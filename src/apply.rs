@@ -401,7 +401,14 @@ pub async fn apply(
         if let Some(options_deploy) = &options.deploy {
             let before: Vec<String> = after.deploys.iter().map(|d| d.id.clone()).collect();
             crate::record::history::trim(&mut after.deploys, options_deploy.keep);
-            if !landed.is_empty() && options_deploy.keep > 0 {
+            // A rollback that stopped short (Ctrl-C, a failed copy) records
+            // no deploy: otherwise running `rollback` again would aim at
+            // the deploy before it, the one being left, instead of
+            // finishing the way back.
+            let unfinished_rollback = options_deploy.rollback_to.is_some()
+                && (cancel.load(Ordering::Relaxed)
+                    || outcomes.iter().any(|o| o.status == Status::Failed));
+            if !landed.is_empty() && options_deploy.keep > 0 && !unfinished_rollback {
                 let counts = history::counts(plan, &outcomes);
                 match history::record(
                     &store,

@@ -68,16 +68,19 @@ impl Sleeper for TokioSleeper {
 
 /// The keys whose cached copies are stale once `plan` is applied (or, with
 /// `applied`, once what landed did): changed, re-headered, deleted and
-/// pruned keys. A new key was never cached; a retired one is untouched.
+/// pruned keys, and every key a rollback copies back (a key the current
+/// record only holds as pending was still served before). A new key was
+/// never cached; a retired one is untouched.
 pub fn stale_keys<'a>(plan: &'a Plan, applied: Option<&Applied>) -> Vec<&'a str> {
     plan.steps
         .iter()
         .enumerate()
         .filter(|(_, s)| {
-            matches!(
-                s.action(),
-                Action::Changed | Action::Headers | Action::Delete | Action::Prune
-            )
+            matches!(s.change, crate::plan::Change::Restore { .. })
+                || matches!(
+                    s.action(),
+                    Action::Changed | Action::Headers | Action::Delete | Action::Prune
+                )
         })
         .filter(|(i, _)| {
             applied.is_none_or(|a| {

@@ -341,3 +341,22 @@ async fn wait_follows_the_invalidation_until_it_completes() {
         "{error}"
     );
 }
+
+#[test]
+fn every_key_a_rollback_copies_back_goes_stale() {
+    // Recorded nothing (pending in the current record) reports as "new",
+    // but the object was served before: its cached copy is stale too.
+    let plan = Plan {
+        steps: vec![step(
+            "s/app.css",
+            Change::Restore {
+                local: entry("app.css"),
+                version_id: "v1".into(),
+                recorded: None,
+                remote_etag: None,
+            },
+        )],
+        ..Plan::default()
+    };
+    assert_eq!(stale_keys(&plan, None), ["s/app.css"]);
+}

@@ -142,11 +142,13 @@ pub async fn load_and_plan_rollback(
             deploy.id
         );
     }
+    // The same options a push plans with (the clock, keep_removed and the
+    // fingerprint grace), so what the target lacks is retired like any
+    // removal, never deleted at once when a grace applies.
     let options = PlanOptions {
         delete: settings.sync.delete,
         manifest_key,
-        key_prefix: local::key_prefix(&settings.prefix),
-        ..PlanOptions::default()
+        ..super::plan_options(settings, crate::clock::now()?)
     };
     let mut planned = plan::rollback(&current, &stored.manifest, &deploy.id, &options);
     if planned.missing.is_empty() {

@@ -105,12 +105,30 @@ fn restore(
     };
     if let Some(now) = now.filter(|n| n.same_content(then)) {
         let diffs = then.headers.differences(&now.headers, true);
-        if diffs.is_empty() {
+        if diffs.is_empty() && now.retired == then.retired {
             return Ok(step(
                 format!("same SHA-256 and headers as deploy {target_id}"),
                 Change::Unchanged(Kept::Recorded {
                     path: now.path.clone(),
                     etag: None,
+                }),
+            ));
+        }
+        if diffs.is_empty() {
+            // The same object, but retired now and live in the target (or
+            // the other way round): only the record changes. Keeping the
+            // current entry would let a prune delete a file the restored
+            // deploy serves.
+            return Ok(step(
+                format!(
+                    "same SHA-256 and headers as deploy {target_id}; its retirement follows that deploy"
+                ),
+                Change::Unchanged(Kept::Refreshed {
+                    entry: Box::new(Entry {
+                        etag: now.etag.clone(),
+                        version_id: now.version_id.clone(),
+                        ..then.clone()
+                    }),
                 }),
             ));
         }

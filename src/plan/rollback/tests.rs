@@ -231,3 +231,66 @@ fn record_keys_and_keys_outside_the_prefix_are_never_planned() {
     let out = rollback(&v2, &hostile, "D1", &options(true));
     assert_eq!(out.plan, rollback(&v2, &v1, "D1", &options(true)).plan);
 }
+
+#[test]
+fn a_file_retired_now_but_live_in_the_target_is_live_again_after_the_rollback() {
+    use crate::clock::Stamp;
+    use crate::plan::{Effect, manifest_after};
+    use crate::record::manifest::Retired;
+    // v1 served site.aaa.css; v2's push --delete retired it for 7 days.
+    let v1 = manifest(vec![(
+        "site.aaa.css",
+        entry("site.aaa.css", 'a', "immutable", Some("va")),
+    )]);
+    let mut retired = entry("site.aaa.css", 'a', "immutable", Some("va"));
+    retired.retired = Some(Retired {
+        at: Stamp::from_secs(1_000),
+        delete_after: Stamp::from_secs(1_000 + 7 * 86_400),
+    });
+    let v2 = manifest(vec![("site.aaa.css", retired)]);
+    let planned = rollback(&v2, &v1, "D1", &options(true));
+    assert!(planned.missing.is_empty());
+    assert_eq!(
+        actions(&planned.plan),
+        [("p/site.aaa.css", Action::Unchanged)]
+    );
+    let after = manifest_after("p", Some(&v2), &planned.plan, &[Effect::Untouched]);
+    assert_eq!(
+        after.entries["p/site.aaa.css"].retired, None,
+        "a prune must not delete a file the restored deploy serves"
+    );
+    assert_eq!(
+        after.entries["p/site.aaa.css"].version_id.as_deref(),
+        Some("va")
+    );
+}
+
+#[test]
+fn a_fingerprint_the_target_lacks_is_retired_not_deleted() {
+    use crate::clock::Stamp;
+    let v1 = manifest(vec![(
+        "a.css",
+        entry("a.css", 'a', "immutable", Some("va")),
+    )]);
+    let mut added = entry("site.bbb.css", 'b', "immutable", Some("vb"));
+    added.fingerprint = true;
+    let v2 = manifest(vec![
+        ("a.css", entry("a.css", 'a', "immutable", Some("va"))),
+        ("site.bbb.css", added),
+    ]);
+    // What the rollback command plans with: the push's clock and grace.
+    let opts = PlanOptions {
+        now: Stamp::from_secs(10_000),
+        fingerprint_grace: crate::config::KEEP_REMOVED_FINGERPRINTS,
+        ..options(true)
+    };
+    let planned = rollback(&v2, &v1, "D1", &opts);
+    assert_eq!(
+        actions(&planned.plan),
+        [
+            ("p/a.css", Action::Unchanged),
+            ("p/site.bbb.css", Action::Retire)
+        ],
+        "servers still on the current deploy keep their files for the grace period"
+    );
+}
