@@ -10,9 +10,11 @@
 pub mod cache;
 pub mod commit;
 pub mod encode;
+pub mod error;
 pub mod fingerprints;
 pub mod globs;
 pub mod hash;
+pub mod keys;
 pub mod links;
 pub mod precompressed;
 pub mod redirects;

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub mod bounds;
+pub mod deploy;
 pub mod headers;
 pub mod history;
 pub mod intent;

@@ -11,8 +11,9 @@ use std::path::Path;
 
 use crate::config::{RedirectSpec, Settings};
 use crate::local::encode;
+use crate::local::error::LocalError;
+use crate::local::keys::{MAX_KEY_BYTES, Source, key_for};
 use crate::local::rules::{ObjectSpec, Rules};
-use crate::local::tree::{LocalError, MAX_KEY_BYTES, Source, key_for};
 use crate::record::manifest::{Entry, Manifest};
 
 /// The `[[redirects]]` entry for `path` (relative to the source), if any.
@@ -56,7 +57,7 @@ pub fn add(
     manifest: &mut Manifest,
     sources: &mut BTreeMap<String, Source>,
 ) -> Result<(), LocalError> {
-    let manifest_key = crate::local::tree::manifest_key(settings);
+    let manifest_key = crate::local::keys::manifest_key(settings);
     for redirect in &settings.redirects {
         let key = key_for(&settings.prefix, &redirect.from);
         if key.len() > MAX_KEY_BYTES {

@@ -3,72 +3,17 @@
 //! the `[[redirects]]` objects, see `redirects`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::{Encoding, Settings};
+use crate::config::Settings;
 use crate::local::cache::{self, HashCache};
 use crate::local::encode;
+pub use crate::local::error::LocalError;
 use crate::local::hash;
+pub use crate::local::keys::{MAX_KEY_BYTES, Source, key_for, key_prefix, manifest_key};
 use crate::local::rules::Rules;
-use crate::local::scan::ScanError;
 use crate::progress::{Event, Observer};
 use crate::record::manifest::{Entry, Manifest};
-
-/// What a local key's bytes are.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A file of the source, compressed on the way as `encoding` says.
-    File { abs: PathBuf, encoding: Encoding },
-    /// No bytes at all: the object of a `[[redirects]]` entry.
-    Empty,
-}
-
-/// S3's limit on key length, in bytes.
-pub const MAX_KEY_BYTES: usize = 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub enum LocalError {
-    #[error(transparent)]
-    Scan(#[from] ScanError),
-    #[error("invalid rules or build manifests:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Rules(Vec<String>),
-    #[error(
-        "the key for {path} would be {len} bytes, over S3's limit of 1024: shorten the path or the location prefix"
-    )]
-    KeyTooLong { path: String, len: usize },
-    #[error(
-        "{path} maps to the key {key}, which s3sync uses for its records (the manifest, its intent, the deploy history): rename the file or set [sync] manifest to another name"
-    )]
-    ManifestClash { path: String, key: String },
-    #[error(
-        "[[redirects]] at {origin} redirects {}, which is also a file in the source ({}): a key holds a file or a redirect, not both. Remove the file from the build (or `exclude` it), or remove the redirect from the config",
-        crate::escape::for_terminal(.from),
-        crate::escape::path(.file)
-    )]
-    RedirectOverFile {
-        origin: String,
-        from: String,
-        file: PathBuf,
-    },
-    #[error(
-        "[[redirects]] at {origin} redirects {} to the key {}, which s3sync uses for its records: change its `from`, or set [sync] manifest to another name",
-        crate::escape::for_terminal(.from),
-        crate::escape::for_terminal(.key)
-    )]
-    RedirectOnRecord {
-        origin: String,
-        from: String,
-        key: String,
-    },
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("no source folder: pass SOURCE, set `source` in s3sync.toml, or set S3SYNC_SOURCE")]
-    NoSource,
-}
 
 /// The local tree: the manifest of what the bucket should hold, and where
 /// each key's bytes come from.
@@ -77,26 +22,6 @@ pub struct LocalTree {
     pub manifest: Manifest,
     pub sources: BTreeMap<String, Source>,
     pub warnings: Vec<String>,
-}
-
-/// The object key for a source path.
-pub fn key_for(prefix: &str, path: &str) -> String {
-    if prefix.is_empty() {
-        path.to_string()
-    } else {
-        format!("{prefix}/{path}")
-    }
-}
-
-/// The start every key under `prefix` shares: `prefix/` (empty for the
-/// whole bucket). What is listed, planned and probed.
-pub fn key_prefix(prefix: &str) -> String {
-    key_for(prefix, "")
-}
-
-/// The key of the remote manifest.
-pub fn manifest_key(settings: &Settings) -> String {
-    key_for(&settings.prefix, &settings.sync.manifest)
 }
 
 /// The rules for a source: config rules plus the hashed files its build

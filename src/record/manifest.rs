@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Stamp;
-use crate::record::history::Deploy;
+use crate::record::deploy::Deploy;
 
 pub const MANIFEST_VERSION: u32 = 1;
 
@@ -103,7 +103,7 @@ pub struct Manifest {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "crate::record::history::bounded_deploys"
+        deserialize_with = "crate::record::deploy::bounded_deploys"
     )]
     pub deploys: Vec<Deploy>,
 }
