@@ -317,6 +317,20 @@ impl Invalidator {
         invalidations(&self.targets, keys, self.max_paths)
     }
 
+    /// After a run: invalidate what landed (or may have) of `plan`, on the
+    /// CDN when one is configured; nothing otherwise.
+    pub async fn after(
+        invalidator: Option<&Self>,
+        plan: &Plan,
+        applied: &Applied,
+        wait: bool,
+    ) -> Vec<Invalidation> {
+        match invalidator {
+            Some(i) => i.invalidate(&stale_keys(plan, Some(applied)), wait).await,
+            None => Vec::new(),
+        }
+    }
+
     /// Create the invalidations `keys` need; with `wait`, follow them
     /// until they complete (within `[sync] timeout`).
     pub async fn invalidate(&self, keys: &[&str], wait: bool) -> Vec<Invalidation> {

@@ -51,6 +51,18 @@ pub fn s3_bucket(settings: &Settings, command: &str) -> anyhow::Result<String> {
     }
 }
 
+/// The exit status after changes were applied: 130 when interrupted, 2
+/// when a step, the record or the CDN invalidation failed, else 0.
+pub fn exit_after(interrupted: bool, applied: &crate::apply::Applied, cdn_failed: bool) -> Exit {
+    if interrupted {
+        Exit::Interrupted
+    } else if applied.has_errors() || cdn_failed {
+        Exit::Error
+    } else {
+        Exit::Success
+    }
+}
+
 /// Read the config file (the named one must exist; `./s3sync.toml` may not)
 /// and resolve settings with the process environment.
 pub fn load_settings(global: &GlobalArgs, overrides: &Overrides) -> anyhow::Result<Settings> {

@@ -53,6 +53,8 @@ pub struct Planned {
     pub timings: Timings,
     /// The command the plan is for (`push` or `prune`), for messages.
     pub command: &'static str,
+    /// The time of this run, read once: the plan's and the deploy's.
+    pub now: crate::clock::Stamp,
 }
 
 /// How long each stage of `load_and_plan` took (shown with `-v`).
@@ -331,6 +333,7 @@ pub async fn load_and_plan(
         plan,
         target: target_url(settings),
         command: "push",
+        now: options.now,
     })
 }
 
@@ -412,19 +415,20 @@ pub async fn deploy_options(
     settings: &Settings,
     plan: &Plan,
     rollback_to: Option<String>,
-) -> anyhow::Result<DeployOptions> {
+    now: crate::clock::Stamp,
+) -> DeployOptions {
     let keep = settings.sync.history;
     let commit = if keep > 0 && plan.has_changes() && rollback_to.is_none() {
         local::commit::source_commit(settings.source.as_deref()).await
     } else {
         None
     };
-    Ok(DeployOptions {
+    DeployOptions {
         keep,
-        now: crate::clock::now()?.to_system(),
+        now: now.to_system(),
         commit,
         rollback_to,
-    })
+    }
 }
 
 /// Check the guards, then apply the plan.
@@ -436,7 +440,7 @@ pub async fn guard_and_apply(
     cancel: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Applied> {
     check_guards(settings, &planned.plan, planned.command)?;
-    let deploy = deploy_options(settings, &planned.plan, None).await?;
+    let deploy = deploy_options(settings, &planned.plan, None, planned.now).await;
     let options = apply_options(settings, Some(deploy))?;
     let base = Base {
         manifest: planned.remote.manifest.as_deref(),

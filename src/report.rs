@@ -331,7 +331,7 @@ pub fn url_markdown(url: &str) -> String {
 pub fn step_summary(plan: &Plan, applied: &Applied, target: &str, seconds: f64) -> String {
     let s = Summary::new(plan, Some(applied));
     let mut out = String::new();
-    let status = if s.failed > 0 || applied.manifest_error.is_some() {
+    let status = if applied.has_errors() {
         "failed"
     } else {
         "done"

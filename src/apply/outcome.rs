@@ -91,4 +91,10 @@ impl Applied {
             .filter(|o| o.status == Status::Failed)
             .count()
     }
+
+    /// Whether anything went wrong: a step failed or the record was not
+    /// written.
+    pub fn has_errors(&self) -> bool {
+        self.failed() > 0 || self.manifest_error.is_some()
+    }
 }

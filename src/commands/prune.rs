@@ -71,13 +71,8 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
     // written before it leaves the keys pending if the process is stopped.
     let cancel = Arc::new(AtomicBool::new(false));
     let applied = pipeline::guard_and_apply(&settings, store, &planned, observer, cancel).await?;
-    let invalidations = match &invalidator {
-        Some(i) => {
-            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
-                .await
-        }
-        None => Vec::new(),
-    };
+    let invalidations =
+        cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, args.wait.wait).await;
     let cdn_failed = report::cdn::failed(&invalidations);
     if args.json {
         ui.out_data(&report::json_with_cdn(
@@ -87,7 +82,7 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
             &planned.target,
             cdn_on.then_some(invalidations.as_slice()),
         ))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+    } else if !ui.quiet || applied.has_errors() || cdn_failed {
         let mut text = report::prune_text(
             plan,
             &applied,
@@ -97,11 +92,5 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
         text.push_str(&report::cdn::done_text(&invalidations));
         ui.out(&text)?;
     }
-    Ok(
-        if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
-            Exit::Error
-        } else {
-            Exit::Success
-        },
-    )
+    Ok(super::exit_after(false, &applied, cdn_failed))
 }

@@ -105,16 +105,8 @@ pub async fn command(
     };
     let interrupted = cancel.load(Ordering::Relaxed);
     // What landed is stale in the CDN, whatever else failed.
-    let invalidations = match &invalidator {
-        Some(i) => {
-            i.invalidate(
-                &cdn::stale_keys(plan, Some(&applied)),
-                mode == Mode::Push { wait: true },
-            )
-            .await
-        }
-        None => Vec::new(),
-    };
+    let wait = mode == Mode::Push { wait: true };
+    let invalidations = cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, wait).await;
     let cdn_failed = report::cdn::failed(&invalidations);
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let mut markdown = report::step_summary(
@@ -148,7 +140,7 @@ pub async fn command(
             cdn_on.then_some(invalidations.as_slice()),
             url.as_deref(),
         ))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+    } else if !ui.quiet || applied.has_errors() || cdn_failed {
         let mut text = report::push_text(
             plan,
             &applied,
@@ -164,13 +156,7 @@ pub async fn command(
         text.push_str(&report::cdn::done_text(&invalidations));
         ui.out(&text)?;
     }
-    Ok(if interrupted {
-        Exit::Interrupted
-    } else if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
-        Exit::Error
-    } else {
-        Exit::Success
-    })
+    Ok(super::exit_after(interrupted, &applied, cdn_failed))
 }
 
 /// First Ctrl-C while changes are applied: start nothing new, let requests

@@ -64,8 +64,13 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
         return refused.map_or(Ok(Exit::Success), Err);
     }
     pipeline::check_guards(&settings, plan, "roll back")?;
-    let mut deploy =
-        pipeline::deploy_options(&settings, plan, Some(planned.deploy.id.clone())).await?;
+    let mut deploy = pipeline::deploy_options(
+        &settings,
+        plan,
+        Some(planned.deploy.id.clone()),
+        planned.now,
+    )
+    .await;
     // What is live again is that deploy's build.
     deploy.commit.clone_from(&planned.deploy.commit);
     let options = pipeline::apply_options(&settings, Some(deploy))?;
@@ -82,13 +87,8 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
             return Ok(Exit::Interrupted);
         }
     };
-    let invalidations = match &invalidator {
-        Some(i) => {
-            i.invalidate(&cdn::stale_keys(plan, Some(&applied)), args.wait.wait)
-                .await
-        }
-        None => Vec::new(),
-    };
+    let invalidations =
+        cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, args.wait.wait).await;
     let cdn_failed = report::cdn::failed(&invalidations);
     if args.json {
         ui.out_data(&report::json_with_cdn(
@@ -98,16 +98,14 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
             &planned.target,
             cdn_on.then_some(invalidations.as_slice()),
         ))?;
-    } else if !ui.quiet || applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
+    } else if !ui.quiet || applied.has_errors() || cdn_failed {
         let mut text = report::push_text(plan, &applied, &what, started.elapsed().as_secs_f64());
         text.push_str(&report::cdn::done_text(&invalidations));
         ui.out(&text)?;
     }
-    Ok(if cancel.load(Ordering::Relaxed) {
-        Exit::Interrupted
-    } else if applied.failed() > 0 || applied.manifest_error.is_some() || cdn_failed {
-        Exit::Error
-    } else {
-        Exit::Success
-    })
+    Ok(super::exit_after(
+        cancel.load(Ordering::Relaxed),
+        &applied,
+        cdn_failed,
+    ))
 }

@@ -49,6 +49,7 @@ pub async fn load_and_plan(
         record,
         plan,
         target: target_url(settings),
+        now,
         timings: Timings {
             local: std::time::Duration::ZERO,
             remote: read - started,

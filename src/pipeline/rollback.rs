@@ -30,6 +30,8 @@ pub struct RollbackPlanned {
     pub deploy: Deploy,
     pub plan: Plan,
     pub target: String,
+    /// The time of this run, read once: the plan's and the deploy's.
+    pub now: crate::clock::Stamp,
 }
 
 /// The deploy `id` names, or the one before the newest.
@@ -111,6 +113,7 @@ pub async fn load_and_plan_rollback(
         .as_ref()
         .map(|d| d.display_url(&settings.prefix))
         .unwrap_or_default();
+    let now = crate::clock::now()?;
     let record = read_record(store, settings, &PipelineOptions::default(), observer).await?;
     let Some(current) = record.effective() else {
         bail!("{target} has no s3sync record yet: there is nothing to roll back (push first)");
@@ -148,7 +151,7 @@ pub async fn load_and_plan_rollback(
     let options = PlanOptions {
         delete: settings.sync.delete,
         manifest_key,
-        ..super::plan_options(settings, crate::clock::now()?)
+        ..super::plan_options(settings, now)
     };
     let mut planned = plan::rollback(&current, &stored.manifest, &deploy.id, &options);
     if planned.missing.is_empty() {
@@ -167,6 +170,7 @@ pub async fn load_and_plan_rollback(
         deploy,
         plan: planned.plan,
         target,
+        now,
     })
 }
 

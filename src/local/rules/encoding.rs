@@ -118,11 +118,13 @@ mod tests {
         assert_eq!(encoding_of(only_css, "a.js"), Encoding::None);
     }
 
+    /// A config with a global encoding and one rule matching every path.
+    fn text(global: &str, rule: &str) -> String {
+        format!("[gzip]\nencoding = \"{global}\"\n[[rules]]\nmatch = \"**\"\n{rule}\n")
+    }
+
     #[test]
     fn a_rule_encoding_wins_over_the_list_and_the_global_setting() {
-        let text = |global: &str, rule: &str| {
-            format!("[gzip]\nencoding = \"{global}\"\n[[rules]]\nmatch = \"**\"\n{rule}\n")
-        };
         assert_eq!(
             encoding_of(&text("gzip", "encoding = \"br\""), "a.html"),
             Encoding::Br
@@ -144,9 +146,6 @@ mod tests {
 
     #[test]
     fn the_gzip_field_of_a_rule_keeps_working() {
-        let text = |global: &str, rule: &str| {
-            format!("[gzip]\nencoding = \"{global}\"\n[[rules]]\nmatch = \"**\"\n{rule}\n")
-        };
         assert_eq!(
             encoding_of(&text("gzip", "gzip = false"), "a.css"),
             Encoding::None
