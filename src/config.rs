@@ -19,7 +19,7 @@ pub use defaults::{
 pub use error::ConfigError;
 pub use settings::{
     Acl, AddressingStyle, CdnSettings, ChecksumMode, Encoding, FilterSettings, FollowSymlinks,
-    GlobSpec, GzipSettings, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
+    GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
     Precompressed, PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings,
     SetupSettings, SyncSettings, WebsiteSettings,
 };

@@ -308,6 +308,8 @@ pub async fn load_and_plan(
     let local_done = std::time::Instant::now();
     let (remote, record, local_etags) =
         read_remote(store, settings, &tree, options, observer).await?;
+    let mut tree = tree;
+    demote(&mut tree, &remote, observer);
     let remote_done = std::time::Instant::now();
     let plan = plan::plan(
         &tree.manifest,
@@ -335,6 +337,20 @@ pub async fn load_and_plan(
         command: "push",
         now: options.now,
     })
+}
+
+/// Demote the fingerprints whose bytes changed under their names
+/// (`plan::demotion`), with a warning for each.
+fn demote(tree: &mut local::LocalTree, remote: &RemoteState, observer: &Arc<dyn Observer>) {
+    let unhashed = tree.fingerprints.iter().map(|(key, (_, headers))| (key, headers));
+    for d in plan::demote(&mut tree.manifest, unhashed, remote.manifest.as_deref()) {
+        let why = tree.fingerprints.get(&d.key).map(|(by, _)| by.to_string());
+        observer.event(Event::Warning(&format!(
+            "{} is not a fingerprint: its bytes changed under the same name (it was taken for one because {}). It gets the short Cache-Control from now on and is replaced like any changed file; browsers that cached the old bytes as immutable keep them until they expire. Give changed content a new name, or narrow `[hashed] detect` / `[hashed] patterns`",
+            d.path,
+            why.unwrap_or_default()
+        )));
+    }
 }
 
 /// The target as people read it (`s3://bucket/prefix`).

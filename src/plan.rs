@@ -12,12 +12,14 @@ use std::time::Duration;
 use crate::clock::Stamp;
 use crate::record::manifest::{Entry, Headers, Manifest};
 
+mod demotion;
 mod destroy;
 mod manifest_after;
 mod retention;
 mod rollback;
 mod steps;
 
+pub use demotion::{Demoted, demote};
 pub use destroy::{DestroyPlan, RecordKeys, destroy_plan};
 pub use manifest_after::{Effect, manifest_after};
 use retention::Removed;
@@ -122,6 +124,16 @@ struct KeyFacts<'a> {
 /// writes a `[[redirects]]` object says so, with its target.
 fn plan_local(facts: &KeyFacts<'_>) -> Step {
     let mut step = compare_local(facts);
+    if facts.local.demoted
+        && facts.trusted.is_some_and(|old| !old.demoted)
+        && step.change.writes().is_some()
+    {
+        step.reason = format!(
+            "not a fingerprint: its bytes changed under a hashed name, so the short cache from now on; {}",
+            step.reason
+        )
+        .into();
+    }
     if let Some(to) = &facts.local.headers.website_redirect_location
         && step.change.writes().is_some()
         && !step.reason.starts_with("redirect")

@@ -396,6 +396,7 @@ mod tests {
             },
             etag: Some("e".into()),
             fingerprint: false,
+            demoted: false,
             retired: None,
             version_id: None,
         }

@@ -86,6 +86,7 @@ fn entry(path: &str) -> Box<Entry> {
         headers: crate::record::manifest::Headers::default(),
         etag: None,
         fingerprint: false,
+        demoted: false,
         retired: None,
         version_id: None,
     })

@@ -93,7 +93,12 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
     let what = format!("source {}", source.display());
     out.push(
         match crate::local::precompressed::published(source, settings) {
-            Ok((mut scan, _)) => match local::rules_for(settings, source, &mut scan.warnings) {
+            Ok((mut scan, _)) => match local::rules_for(
+                settings,
+                source,
+                scan.files.iter().map(|f| f.path.as_str()),
+                &mut scan.warnings,
+            ) {
                 Ok(_) => pass(
                     what,
                     Some(format!(

@@ -88,7 +88,14 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         });
     }
     let mut warnings = Vec::new();
-    let rules = local::rules_for(settings, Path::new(source), &mut warnings)?;
+    // The name rule looks at the folder's other names: the ones a push
+    // would publish.
+    let scanned = crate::local::precompressed::published(source, settings).ok();
+    let paths = scanned
+        .iter()
+        .flat_map(|(scan, _)| scan.files.iter().map(|f| f.path.as_str()))
+        .chain([path]);
+    let rules = local::rules_for(settings, Path::new(source), paths, &mut warnings)?;
     let spec = match redirect {
         Some(r) => local::redirects::spec(&rules, r),
         None => rules.resolve(path),
@@ -163,10 +170,10 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
         line(
             "hashed",
             &match (&spec.hashed_by, &spec.source_map_of) {
-                (Some(m), Some(bundle)) => format!(
-                    "yes, source map of a hashed file named in {m} ({bundle}): it changes only with that file"
+                (Some(by), Some(bundle)) => format!(
+                    "yes, source map of {bundle}, a hashed file ({by}): it changes only with that file"
                 ),
-                (Some(m), None) => format!("yes, named in {m}"),
+                (Some(by), None) => format!("yes: {by}"),
                 (None, _) => "no".to_string(),
             },
         );

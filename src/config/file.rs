@@ -107,6 +107,11 @@ pub enum OneOrMany {
 pub struct HashedSection {
     /// `"auto"` (default), `"none"`, or manifest path(s) relative to `source`.
     pub manifests: Option<OneOrMany>,
+    /// `"all"` (default: manifests, framework folders, hashed names),
+    /// `"folders"` (manifests and framework folders) or `"manifests"`.
+    pub detect: Option<String>,
+    /// More fingerprinted files: globs relative to `source`.
+    pub patterns: Option<Vec<Spanned<String>>>,
     pub cache_control: Option<String>,
     pub other_cache_control: Option<String>,
 }

@@ -100,9 +100,25 @@ pub enum HashedManifests {
     Paths(Vec<String>),
 }
 
+/// How fingerprinted files are recognised besides build manifests and
+/// `[hashed] patterns` (see `local::fingerprints::conventions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HashedDetect {
+    /// Framework folders and hashed names too.
+    All,
+    /// Framework folders (`_app/immutable/`, `_next/static/`, …) too.
+    Folders,
+    /// Build manifests (and patterns) only.
+    Manifests,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HashedSettings {
     pub manifests: HashedManifests,
+    pub detect: HashedDetect,
+    /// Globs of files to treat as fingerprinted whatever their names.
+    pub patterns: Vec<GlobSpec>,
     /// For files a manifest names as hashed outputs.
     pub cache_control: String,
     /// For every other file when a manifest is in use (unset: the

@@ -18,7 +18,9 @@ use crate::config::{FollowSymlinks, HashedManifests, Settings};
 use crate::local::links::is_system;
 use crate::local::regular::CappedError;
 
+pub mod conventions;
 pub mod names;
+pub mod token;
 
 /// Where auto-detection looks, relative to the source.
 pub const AUTO_PATHS: &[&str] = &[
@@ -28,30 +30,82 @@ pub const AUTO_PATHS: &[&str] = &[
     "asset-manifest.json",
 ];
 
-/// Hashed outputs found in the source's build manifests.
+/// Why a file is taken for a fingerprint (content-hashed, so immutable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HashedBy {
+    /// A build manifest names it (the manifest's source-relative path).
+    Manifest(String),
+    /// A `[hashed] patterns` glob matches it (the glob and where it is set).
+    Pattern(String),
+    /// It is in a framework's immutable output folder.
+    Folder {
+        folder: String,
+        framework: &'static str,
+    },
+    /// Its name carries a content hash (the name rule).
+    Name { token: String },
+    /// Its name carries a digit-less hash: a sibling's name proves the
+    /// folder's hashes have that shape.
+    Sibling { token: String, sibling: String },
+}
+
+impl std::fmt::Display for HashedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Manifest(m) => write!(f, "{m} names it as a hashed file"),
+            Self::Pattern(glob) => write!(f, "[hashed] patterns: {glob} matches it"),
+            Self::Folder { folder, framework } => write!(
+                f,
+                "it is in {folder}, {framework}'s folder of content-hashed files"
+            ),
+            Self::Name { token } => write!(f, "its name carries the content hash {token}"),
+            Self::Sibling { token, sibling } => write!(
+                f,
+                "its name carries the content hash {token} (shaped like the hash in {sibling})"
+            ),
+        }
+    }
+}
+
+/// Hashed outputs found in the source's build manifests, patterns, folders
+/// and names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hashed {
     /// Manifests in use (source-relative paths).
     pub manifests: Vec<String>,
-    /// Hashed file path → the manifest that names it.
-    pub files: BTreeMap<String, String>,
+    /// Hashed file path → why it is taken for one.
+    pub files: BTreeMap<String, HashedBy>,
     /// Original path → (its hashed path, the manifest that maps it), for
     /// `s3sync url` (see `names`).
     pub names: BTreeMap<String, (String, String)>,
 }
 
 impl Hashed {
+    /// Whether the tree is fingerprint-aware (a manifest is in use or some
+    /// file is hashed): then every other file gets the short cache.
     pub fn active(&self) -> bool {
-        !self.manifests.is_empty()
+        !self.manifests.is_empty() || !self.files.is_empty()
     }
 
-    /// The manifest that makes `path` hashed: it names `path`, or names the
-    /// bundle `path` is the source map of (see [`Hashed::map_of`]).
-    pub fn manifest_for(&self, path: &str) -> Option<&str> {
+    /// Why `path` is hashed: it is, or it is the source map of a bundle
+    /// that is (see [`Hashed::map_of`]).
+    pub fn reason_for(&self, path: &str) -> Option<&HashedBy> {
         self.files
             .get(path)
             .or_else(|| self.files.get(self.map_of(path)?))
-            .map(String::as_str)
+    }
+
+    /// Add what the conventions find among `paths` (the files a push
+    /// would publish); a file a manifest names keeps that reason.
+    pub fn add_conventions<'a>(
+        &mut self,
+        paths: impl IntoIterator<Item = &'a str>,
+        settings: &Settings,
+    ) -> Result<(), Vec<String>> {
+        for (path, by) in conventions::detect(paths, &settings.hashed)? {
+            self.files.entry(path).or_insert(by);
+        }
+        Ok(())
     }
 
     /// The hashed bundle `path` is the source map of, when no manifest
@@ -237,7 +291,9 @@ pub fn detect(
             continue;
         };
         for file in outputs {
-            out.files.entry(file).or_insert_with(|| rel.clone());
+            out.files
+                .entry(file)
+                .or_insert_with(|| HashedBy::Manifest(rel.clone()));
         }
         for (original, hashed) in parsed.as_ref().map(names::hashed_names).unwrap_or_default() {
             out.names

@@ -42,6 +42,7 @@ pub fn entry(rules: &Rules, redirect: &RedirectSpec) -> Entry {
         headers: spec(rules, redirect).headers,
         etag: None,
         fingerprint: false,
+        demoted: false,
         retired: None,
         version_id: None,
     }

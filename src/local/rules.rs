@@ -10,7 +10,7 @@ use globset::GlobMatcher;
 
 use crate::config::{Acl, CACHE_CONTROL_SHORT, Encoding, RuleSpec, Settings};
 use crate::local::encode;
-use crate::local::fingerprints::Hashed;
+use crate::local::fingerprints::{Hashed, HashedBy};
 use crate::local::globs;
 use crate::record::manifest::Headers;
 
@@ -27,9 +27,9 @@ pub struct ObjectSpec {
     pub encoding_reason: String,
     /// Where the Cache-Control came from, for `explain`.
     pub cache_control_from: String,
-    /// The build manifest that names this file (or the bundle it is the
-    /// source map of) as a hashed output.
-    pub hashed_by: Option<String>,
+    /// Why this file (or the bundle it is the source map of) is taken for
+    /// a hashed output.
+    pub hashed_by: Option<HashedBy>,
     /// The hashed bundle this file is the source map of.
     pub source_map_of: Option<String>,
 }
@@ -63,6 +63,23 @@ impl Rules {
 
     /// Resolve the parameters for one slash path relative to the source.
     pub fn resolve(&self, path: &str) -> ObjectSpec {
+        let hashed_by = self.hashed.reason_for(path).cloned();
+        let source_map_of = self.hashed.map_of(path).map(str::to_string);
+        self.resolve_as(path, hashed_by, source_map_of)
+    }
+
+    /// The parameters `path` gets if it is not a fingerprint after all
+    /// (`plan::demotion`): the short cache of the tree's other files.
+    pub fn resolve_unhashed(&self, path: &str) -> ObjectSpec {
+        self.resolve_as(path, None, None)
+    }
+
+    fn resolve_as(
+        &self,
+        path: &str,
+        hashed_by: Option<HashedBy>,
+        source_map_of: Option<String>,
+    ) -> ObjectSpec {
         let defaults = &self.settings.objects;
         let rule = self
             .compiled
@@ -74,19 +91,17 @@ impl Rules {
             .map_or_else(|| encode::content_type_for(path), encode::with_charset);
         let (encoding, encoding_reason) =
             encoding::resolve(path, &content_type, rule, &self.settings.gzip);
-        let hashed_by = self.hashed.manifest_for(path).map(str::to_string);
-        let source_map_of = self.hashed.map_of(path).map(str::to_string);
         let hashed = &self.settings.hashed;
         let (cache_control, cache_control_from) =
             match (rule.and_then(|r| r.cache_control.clone()), &hashed_by) {
                 (Some(cc), _) => (Some(cc), "the matching rule".to_string()),
-                (None, Some(m)) => (
+                (None, Some(by)) => (
                     Some(hashed.cache_control.clone()),
                     match &source_map_of {
-                        Some(_) => format!(
-                            "[hashed] cache_control: source map of a hashed file named in {m}"
+                        Some(bundle) => format!(
+                            "[hashed] cache_control: source map of {bundle}, a hashed file ({by})"
                         ),
-                        None => format!("[hashed] cache_control: {m} names it as a hashed file"),
+                        None => format!("[hashed] cache_control: {by}"),
                     },
                 ),
                 (None, None) if self.hashed.active() => {
@@ -100,8 +115,7 @@ impl Rules {
                         }
                         (None, None) => (
                             Some(CACHE_CONTROL_SHORT.to_string()),
-                            "short default for files a build manifest does not name as hashed"
-                                .into(),
+                            "short default for files that are not hashed".into(),
                         ),
                     }
                 }
@@ -200,6 +214,10 @@ fn private_cache_control(cache_control: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn manifest(path: &str) -> HashedBy {
+        HashedBy::Manifest(path.into())
+    }
 
     fn rules(text: &str) -> Rules {
         Rules::new(&crate::config::settings_from_toml(text), Hashed::default()).unwrap()
@@ -318,13 +336,10 @@ mod tests {
         let base = rules(text);
         let hashed = Hashed {
             manifests: vec!["staticfiles.json".into()],
-            files: [
-                ("css/app.4f1c.css", "staticfiles.json"),
-                ("admin/x.1a.js", "staticfiles.json"),
-            ]
-            .into_iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect(),
+            files: ["css/app.4f1c.css", "admin/x.1a.js"]
+                .into_iter()
+                .map(|a| (a.to_string(), manifest("staticfiles.json")))
+                .collect(),
             ..Hashed::default()
         };
         let r = Rules::new(&base.settings, hashed).unwrap();
@@ -333,7 +348,7 @@ mod tests {
             spec.headers.cache_control.as_deref(),
             Some("public, max-age=31536000, immutable")
         );
-        assert_eq!(spec.hashed_by.as_deref(), Some("staticfiles.json"));
+        assert_eq!(spec.hashed_by, Some(manifest("staticfiles.json")));
         assert_eq!(
             r.resolve("css/app.css").headers.cache_control.as_deref(),
             Some("public, max-age=60, must-revalidate")
@@ -359,7 +374,7 @@ mod tests {
             manifests: vec![".vite/manifest.json".into()],
             files: ["assets/app-3f2a1b.css", "app.3f2a.js", "named.9c.js.map"]
                 .into_iter()
-                .map(|f| (f.to_string(), ".vite/manifest.json".to_string()))
+                .map(|f| (f.to_string(), manifest(".vite/manifest.json")))
                 .collect(),
             ..Hashed::default()
         };
@@ -371,15 +386,17 @@ mod tests {
                 Some("public, max-age=31536000, immutable"),
                 "{map}"
             );
-            assert_eq!(spec.hashed_by.as_deref(), Some(".vite/manifest.json"));
+            assert_eq!(spec.hashed_by, Some(manifest(".vite/manifest.json")));
             assert_eq!(
                 spec.source_map_of.as_deref(),
                 map.strip_suffix(".map"),
                 "{map}"
             );
             assert!(
-                spec.cache_control_from
-                    .contains("source map of a hashed file named in .vite/manifest.json"),
+                spec.cache_control_from.contains(&format!(
+                    "source map of {}, a hashed file (.vite/manifest.json names it",
+                    map.strip_suffix(".map").unwrap()
+                )),
                 "{}",
                 spec.cache_control_from
             );

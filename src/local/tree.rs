@@ -13,7 +13,8 @@ use crate::local::hash;
 pub use crate::local::keys::{MAX_KEY_BYTES, Source, key_for, key_prefix, manifest_key};
 use crate::local::rules::Rules;
 use crate::progress::{Event, Observer};
-use crate::record::manifest::{Entry, Manifest};
+use crate::local::fingerprints::HashedBy;
+use crate::record::manifest::{Entry, Headers, Manifest};
 
 /// The local tree: the manifest of what the bucket should hold, and where
 /// each key's bytes come from.
@@ -22,25 +23,35 @@ pub struct LocalTree {
     pub manifest: Manifest,
     pub sources: BTreeMap<String, Source>,
     pub warnings: Vec<String>,
+    /// Each key taken for a fingerprint: why, and the headers it gets if
+    /// its bytes change under its name (`plan::demotion`).
+    pub fingerprints: BTreeMap<String, (HashedBy, Headers)>,
 }
 
-/// The rules for a source: config rules plus the hashed files its build
-/// manifests name. Auto-detected manifests that could not be read are
-/// skipped with a warning pushed onto `warnings`.
-pub fn rules_for(
+/// The rules for a source: config rules plus the hashed files among
+/// `paths` (the files it publishes): named by its build manifests, matched
+/// by `[hashed] patterns`, or found by the conventions. Auto-detected
+/// manifests that could not be read are skipped with a warning pushed onto
+/// `warnings`.
+pub fn rules_for<'a>(
     settings: &Settings,
     source: &std::path::Path,
+    paths: impl IntoIterator<Item = &'a str>,
     warnings: &mut Vec<String>,
 ) -> Result<Rules, LocalError> {
-    let hashed = crate::local::fingerprints::detect(source, settings, warnings)
+    let mut hashed = crate::local::fingerprints::detect(source, settings, warnings)
         .map_err(|e| LocalError::Rules(vec![e]))?;
+    hashed
+        .add_conventions(paths, settings)
+        .map_err(LocalError::Rules)?;
     Rules::new(settings, hashed).map_err(LocalError::Rules)
 }
 
 pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalTree, LocalError> {
     let source = settings.source.as_ref().ok_or(LocalError::NoSource)?;
     let (mut scan, _) = crate::local::precompressed::published(source, settings)?;
-    let rules = rules_for(settings, source, &mut scan.warnings)?;
+    let paths: Vec<&str> = scan.files.iter().map(|f| f.path.as_str()).collect();
+    let rules = rules_for(settings, source, paths, &mut scan.warnings)?;
     for w in &scan.warnings {
         observer.event(Event::Warning(w));
     }
@@ -70,12 +81,17 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
     observer.event(Event::Hashed);
     let mut manifest = Manifest::new(&settings.prefix);
     let mut sources = BTreeMap::new();
+    let mut fingerprints = BTreeMap::new();
     for ((file, key), hashed) in scan.files.iter().zip(keyed).zip(hashes) {
         let hashed = hashed.map_err(|e| LocalError::Read {
             path: file.abs.clone(),
             source: e,
         })?;
         let spec = rules.resolve(&file.path);
+        if let Some(by) = &spec.hashed_by {
+            let unhashed = rules.resolve_unhashed(&file.path).headers;
+            fingerprints.insert(key.clone(), (by.clone(), unhashed));
+        }
         sources.insert(
             key.clone(),
             Source::File {
@@ -92,6 +108,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
                 headers: spec.headers,
                 etag: None,
                 fingerprint: spec.hashed_by.is_some(),
+                demoted: false,
                 retired: None,
                 version_id: None,
             },
@@ -105,6 +122,7 @@ pub fn build(settings: &Settings, observer: &Arc<dyn Observer>) -> Result<LocalT
         manifest,
         sources,
         warnings: scan.warnings,
+        fingerprints,
     })
 }
 

@@ -44,6 +44,7 @@ pub async fn load_and_plan(
             manifest: Manifest::new(&settings.prefix),
             sources: BTreeMap::new(),
             warnings: Vec::new(),
+            fingerprints: BTreeMap::new(),
         },
         remote,
         record,

@@ -106,6 +106,7 @@ mod tests {
                 headers: Headers::default(),
                 etag: None,
                 fingerprint: false,
+                demoted: false,
                 retired: None,
                 version_id: None,
             };

@@ -23,6 +23,7 @@ fn entry(path: &str, sha: &str, size: u64, cache: &str) -> Entry {
         },
         etag: None,
         fingerprint: false,
+        demoted: false,
         retired: None,
         version_id: None,
     }

@@ -158,6 +158,7 @@ mod tests {
                     headers: Headers::default(),
                     etag: Some("e".into()),
                     fingerprint: false,
+                    demoted: false,
                     retired: None,
                     version_id: None,
                 },

@@ -32,6 +32,11 @@ pub struct Entry {
     /// once it leaves the source (old pages still name it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fingerprint: bool,
+    /// The name looked hashed, but its bytes changed under it: not a
+    /// fingerprint, so the short cache from then on, for as long as the key
+    /// is recorded (`plan::demotion`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demoted: bool,
     /// Set when the file left the source (remote manifest only): the object
     /// stays, untouched, until a push or `s3sync prune` after `delete_after`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +317,7 @@ mod tests {
             },
             etag: None,
             fingerprint: false,
+            demoted: false,
             retired: None,
             version_id: None,
         }

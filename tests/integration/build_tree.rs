@@ -152,7 +152,7 @@ async fn the_source_map_of_a_hashed_bundle_is_immutable_when_read_back() {
     assert!(
         explain
             .stdout
-            .contains("source map of a hashed file named in staticfiles.json"),
+            .contains("source map of js/app.3f2a.js, a hashed file (staticfiles.json names it"),
         "{}",
         explain.stdout
     );

@@ -371,7 +371,7 @@ async fn django_manifest_makes_hashed_files_immutable_in_one_push() {
     assert!(
         explain
             .stdout
-            .contains("hashed              yes, named in staticfiles.json"),
+            .contains("hashed              yes: staticfiles.json names it as a hashed file"),
         "{}",
         explain.stdout
     );

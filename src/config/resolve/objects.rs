@@ -7,7 +7,7 @@ use super::{Layers, Problems, parse_bool};
 use crate::config::defaults::{self, CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES};
 use crate::config::file::{ObjectParameters, OneOrMany};
 use crate::config::settings::{
-    Acl, Encoding, GlobSpec, GzipSettings, HashedManifests, HashedSettings, ObjectDefaults,
+    Acl, Encoding, GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings, ObjectDefaults,
     Precompressed, RuleSpec,
 };
 use crate::config::validate;
@@ -78,6 +78,18 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
         Some(OneOrMany::One(m)) => HashedManifests::Paths(vec![m]),
         Some(OneOrMany::Many(v)) => HashedManifests::Paths(v),
     };
+    let detect = match section.and_then(|h| h.detect.as_deref()) {
+        None | Some("all") => HashedDetect::All,
+        Some("folders") => HashedDetect::Folders,
+        Some("manifests") => HashedDetect::Manifests,
+        Some(other) => {
+            problems.push(format!(
+                "[hashed] detect '{other}' is not one of \"all\" (build manifests, framework folders and hashed names), \"folders\" (manifests and framework folders) or \"manifests\" (manifests only)"
+            ));
+            HashedDetect::All
+        }
+    };
+    let patterns = layers.globs(section.and_then(|h| h.patterns.as_ref()));
     let cache_control = section
         .and_then(|h| h.cache_control.clone())
         .unwrap_or_else(|| CACHE_CONTROL_IMMUTABLE.into());
@@ -91,6 +103,8 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
     }
     HashedSettings {
         manifests,
+        detect,
+        patterns,
         cache_control,
         other_cache_control,
     }

@@ -72,6 +72,7 @@ pub fn hashed_name<'a>(hashed: &'a Hashed, path: &str) -> Option<(&'a str, &'a s
 
 #[cfg(test)]
 mod tests {
+    use super::super::HashedBy;
     use super::*;
     use serde_json::json;
 
@@ -123,7 +124,7 @@ mod tests {
         hashed.manifests.push("staticfiles.json".into());
         hashed
             .files
-            .insert("css/app.4f1c.css".into(), "staticfiles.json".into());
+            .insert("css/app.4f1c.css".into(), HashedBy::Manifest("staticfiles.json".into()));
         hashed.names.insert(
             "css/app.css".into(),
             ("css/app.4f1c.css".into(), "staticfiles.json".into()),

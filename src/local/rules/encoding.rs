@@ -216,6 +216,7 @@ mod tests {
                         headers: rules.resolve(path).headers,
                         etag: None,
                         fingerprint: false,
+                        demoted: false,
                         retired: None,
                         version_id: None,
                     },

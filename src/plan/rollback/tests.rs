@@ -19,6 +19,7 @@ fn entry(path: &str, sha: char, cache: &str, version: Option<&str>) -> Entry {
         etag: Some(format!("etag-{sha}")),
         version_id: version.map(str::to_string),
         fingerprint: false,
+        demoted: false,
         retired: None,
     }
 }

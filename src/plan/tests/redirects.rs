@@ -26,6 +26,7 @@ fn redirect(to: &str) -> Entry {
         },
         etag: None,
         fingerprint: false,
+        demoted: false,
         retired: None,
         version_id: None,
     }

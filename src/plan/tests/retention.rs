@@ -35,6 +35,7 @@ fn entry(path: &str, sha: &str, cache: &str, fingerprint: bool) -> Entry {
         },
         etag: Some(format!("e-{sha}")),
         fingerprint,
+        demoted: false,
         retired: None,
         version_id: None,
     }

@@ -1,0 +1,112 @@
+//! The conventions on the layouts of the frameworks' default builds.
+
+use super::*;
+use crate::config::settings_from_toml;
+
+fn hashed(paths: &[&str], config: &str) -> BTreeMap<String, HashedBy> {
+    let settings = settings_from_toml(config);
+    detect(paths.iter().copied(), &settings.hashed).unwrap()
+}
+
+fn names(paths: &[&str], config: &str) -> Vec<String> {
+    hashed(paths, config).into_keys().collect()
+}
+
+#[test]
+fn framework_folders_are_immutable_at_any_depth_but_not_their_stable_names() {
+    let paths = [
+        "index.html",
+        "_app/version.json",
+        "_app/immutable/entry/start.BXm2C5dq.js",
+        "_app/immutable/nodes/0.DlFoKMAF.js",
+        "_next/static/chunks/main-app-0f1b2c3d4e5f6a7b.js",
+        "_next/static/css/a1b2c3d4e5f6a7b8.css",
+        "_next/static/Tr8Vd0bqO1mKcm3Xp8dQf/_buildManifest.js",
+        "_astro/index.C1Dz2Wv5.css",
+        "docs/_astro/hoisted.DXbQr8fk.js",
+        "_nuxt/entry.DhTz8z9a.js",
+        "_nuxt/builds/latest.json",
+        "_nuxt/builds/meta/3f2b6c1d-1c4e-4b7a-9a8e-2f6d5c4b3a21.json",
+        "my_app/immutable/x.js",
+    ];
+    let found = hashed(&paths, "");
+    let mut expected: Vec<&str> = paths.to_vec();
+    expected.retain(|p| {
+        !matches!(
+            *p,
+            "index.html" | "_app/version.json" | "_nuxt/builds/latest.json" | "my_app/immutable/x.js"
+        )
+    });
+    expected.sort_unstable();
+    assert_eq!(found.keys().collect::<Vec<_>>(), expected);
+    assert_eq!(
+        found["docs/_astro/hoisted.DXbQr8fk.js"].to_string(),
+        "it is in docs/_astro/, Astro's folder of content-hashed files"
+    );
+    assert_eq!(
+        found["_nuxt/builds/meta/3f2b6c1d-1c4e-4b7a-9a8e-2f6d5c4b3a21.json"].to_string(),
+        "it is in _nuxt/, Nuxt's folder of content-hashed files"
+    );
+}
+
+#[test]
+fn a_vite_build_is_hashed_by_name_digitless_hashes_by_their_siblings() {
+    let paths = [
+        "index.html",
+        "vite.svg",
+        "assets/index-D8b4DHJx.css",
+        "assets/index-BRiUWbQq.js",
+        "assets/javascript-8dac5379.svg",
+    ];
+    let found = hashed(&paths, "");
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        [
+            "assets/index-BRiUWbQq.js",
+            "assets/index-D8b4DHJx.css",
+            "assets/javascript-8dac5379.svg"
+        ]
+    );
+    assert_eq!(
+        found["assets/index-BRiUWbQq.js"].to_string(),
+        "its name carries the content hash BRiUWbQq (shaped like the hash in assets/index-D8b4DHJx.css)"
+    );
+    // Alone in its folder, a digit-less token is a word.
+    assert!(hashed(&["assets/index-BRiUWbQq.js", "img/icon-Facebook.svg"], "").is_empty());
+    // A proof counts in its own folder only, and with the same separator.
+    assert!(
+        names(
+            &["assets/index-D8b4DHJx.css", "img/icon-Facebook.svg", "assets/icon.Facebook.svg"],
+            ""
+        ) == ["assets/index-D8b4DHJx.css"]
+    );
+}
+
+#[test]
+fn detect_narrows_and_patterns_add() {
+    let paths = [
+        "_astro/a.C1Dz2Wv5.css",
+        "assets/index-4889e940.js",
+        "static/logo.png",
+    ];
+    assert_eq!(
+        names(&paths, "[hashed]\ndetect = \"folders\"\n"),
+        ["_astro/a.C1Dz2Wv5.css"]
+    );
+    assert!(names(&paths, "[hashed]\ndetect = \"manifests\"\n").is_empty());
+    let found = hashed(
+        &paths,
+        "[hashed]\ndetect = \"manifests\"\npatterns = [\"static/*.png\"]\n",
+    );
+    assert_eq!(found.keys().collect::<Vec<_>>(), ["static/logo.png"]);
+    assert!(
+        found["static/logo.png"]
+            .to_string()
+            .starts_with("[hashed] patterns: static/*.png ("),
+        "{}",
+        found["static/logo.png"]
+    );
+    let settings = settings_from_toml("[hashed]\npatterns = [\"[a\"]\n");
+    let err = detect(paths.iter().copied(), &settings.hashed).unwrap_err();
+    assert!(err[0].starts_with("[hashed] patterns: bad glob '[a'"), "{err:?}");
+}

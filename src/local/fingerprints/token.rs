@@ -1,0 +1,231 @@
+//! The name rule: does a file name carry a content hash the way bundlers
+//! write one (`index-4889e940.js`, `start.BXm2C5dq.js`, `main-2ZGKZMRW.js`)?
+//! Strict on purpose: a name wrongly taken for a fingerprint is cached by
+//! browsers for a year, while one missed only revalidates. The token is
+//! the text between the last `-` or `.` of the stem and the extension, with
+//! a non-empty name before it, and it must be one of:
+//!
+//! - **hex**: 8 or more of `0-9a-f`, at least one digit and one letter
+//!   (webpack `[contenthash]`, Next.js, Parcel, Django, Hugo `fingerprint`);
+//! - **base64url**: exactly 8 of `A-Za-z0-9_-` with a digit, an upper- and a
+//!   lower-case letter (Rollup, so Vite ≥ 5, SvelteKit, Astro, Nuxt); a
+//!   token holding `-` is the 8 characters before the extension;
+//! - **base32**: exactly 8 of `A-Z2-7` with a digit and at least 4 letters
+//!   (esbuild, so Angular ≥ 17).
+//!
+//! A base64url or base32 token without a digit (a quarter of Rollup's
+//! hashes) is only a [`Token::Candidate`]: the folder decides (see
+//! `conventions`). Dates (`20231105`), sizes (`1024x1024`), versions
+//! (`3.7.1`) and words (`settings`, `Facebook`) are rejected.
+
+/// The bundler alphabet a token is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Alphabet {
+    Hex,
+    Base64,
+    Base32,
+}
+
+/// What the name rule says of one file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    /// The name carries a content hash, after `separator`.
+    Hash {
+        token: String,
+        alphabet: Alphabet,
+        separator: char,
+    },
+    /// A hash without a digit, or a word: a hash only if another file of
+    /// the same folder proves the `alphabet` with the same separator and
+    /// length.
+    Candidate {
+        token: String,
+        alphabet: Alphabet,
+        separator: char,
+    },
+}
+
+/// The longest extension taken off a name before looking for the token.
+const MAX_EXTENSION: usize = 10;
+/// Longer tokens are not hashes (a SHA-512 in hex is 128).
+const MAX_TOKEN: usize = 128;
+/// The token length of Rollup's and esbuild's hashes.
+const SHORT_HASH: usize = 8;
+
+/// The token of `file_name` (no folder), if the name has the shape of a
+/// bundler's hashed output.
+pub fn classify(file_name: &str) -> Option<Token> {
+    let (stem, ext) = file_name.rsplit_once('.')?;
+    if ext.is_empty() || ext.len() > MAX_EXTENSION || !ext.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let at = stem.rfind(['-', '.'])?;
+    let (name, token) = (&stem[..at], &stem[at + 1..]);
+    let separator = stem[at..].chars().next()?;
+    if !name.is_empty()
+        && let Some(found) = judge(token, separator)
+    {
+        return Some(found);
+    }
+    // A Rollup hash may hold `-` itself: the 8 characters before the
+    // extension, after a separator, in all three classes.
+    let cut = stem.len().checked_sub(SHORT_HASH + 1)?;
+    let before = stem.get(cut..=cut)?;
+    let token = stem.get(cut + 1..)?;
+    (cut > 0 && (before == "-" || before == ".") && token.contains('-') && base64(token).0)
+        .then(|| Token::Hash {
+            token: token.to_string(),
+            alphabet: Alphabet::Base64,
+            separator: before.chars().next().unwrap_or('-'),
+        })
+}
+
+/// Counts of the character classes in a token.
+struct Classes {
+    digits: usize,
+    upper: usize,
+    lower: usize,
+}
+
+fn classes(token: &str) -> Classes {
+    let count = |f: fn(&u8) -> bool| token.bytes().filter(f).count();
+    Classes {
+        digits: count(u8::is_ascii_digit),
+        upper: count(u8::is_ascii_uppercase),
+        lower: count(u8::is_ascii_lowercase),
+    }
+}
+
+/// (a hash, a candidate) in Rollup's base64url alphabet.
+fn base64(token: &str) -> (bool, bool) {
+    let fits = token.len() == SHORT_HASH
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let c = classes(token);
+    let hash = fits && c.digits > 0 && c.upper > 0 && c.lower > 0;
+    // No digit: mixed case (not a lower-case word) or a word with `_`.
+    let candidate = fits && c.digits == 0 && c.upper > 0 && c.lower > 0;
+    (hash, candidate)
+}
+
+/// (a hash, a candidate) in esbuild's base32 alphabet.
+fn base32(token: &str) -> (bool, bool) {
+    let fits = token.len() == SHORT_HASH
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
+    let c = classes(token);
+    (fits && c.digits > 0 && c.upper >= 4, fits && c.digits == 0)
+}
+
+fn judge(token: &str, separator: char) -> Option<Token> {
+    if token.len() < SHORT_HASH || token.len() > MAX_TOKEN {
+        return None;
+    }
+    let hash = |alphabet| {
+        Some(Token::Hash {
+            token: token.to_string(),
+            alphabet,
+            separator,
+        })
+    };
+    let candidate = |alphabet| {
+        Some(Token::Candidate {
+            token: token.to_string(),
+            alphabet,
+            separator,
+        })
+    };
+    let c = classes(token);
+    if token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return if c.digits > 0 && c.lower > 0 {
+            hash(Alphabet::Hex)
+        } else {
+            None
+        };
+    }
+    match (base64(token), base32(token)) {
+        (_, (true, _)) => hash(Alphabet::Base32),
+        ((true, _), _) => hash(Alphabet::Base64),
+        ((_, true), _) => candidate(Alphabet::Base64),
+        (_, (_, true)) => candidate(Alphabet::Base32),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(name: &str) -> Option<String> {
+        match classify(name)? {
+            Token::Hash { token, .. } => Some(token),
+            Token::Candidate { .. } => None,
+        }
+    }
+
+    /// Real names from the frameworks' default builds, and real names
+    /// that are not fingerprints (docs/fingerprints.md lists both).
+    #[test]
+    fn the_name_rule_accepts_bundler_hashes_and_rejects_dates_sizes_versions_and_words() {
+        for (name, token) in [
+            ("index-4889e940.js", "4889e940"),                 // Vite 4 (hex)
+            ("index-D8b4DHJx.css", "D8b4DHJx"),                // Vite 5+ (base64url)
+            ("start.BXm2C5dq.js", "BXm2C5dq"),                 // SvelteKit
+            ("index-B_k3-x9Q.js", "B_k3-x9Q"),                 // Rollup hash holding '-'
+            ("main-2ZGKZMRW.js", "2ZGKZMRW"),                  // Angular 17+ (esbuild)
+            ("main.1f2e3d4c5b6a7980.js", "1f2e3d4c5b6a7980"),  // Angular 16, Next.js
+            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"),          // Django
+            (
+                "main.min.0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0.css",
+                "0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0",
+            ), // Hugo fingerprint (SHA-256)
+            ("runtime.6a8d1c2b.js", "6a8d1c2b"),               // Parcel, webpack
+        ] {
+            assert_eq!(hash(name).as_deref(), Some(token), "{name}");
+        }
+        for name in [
+            "index.html",
+            "photo-20231105.jpg",       // a date: digits only
+            "logo-1024x1024.png",       // a size
+            "jquery-3.7.1.min.js",      // a version
+            "bootstrap.bundle.min.js",  // words
+            "app-settings.js",          // a word
+            "report-FY2024Q3.pdf",      // no lower case, '0' is not base32
+            "video-1080p60fps.mp4",     // no upper case
+            "screenshot-iPhone15Pro.png", // 11 characters: not a short hash
+            "deadbeef.js",              // no name before the token
+            "4889e940.js",              // no name
+            "app-v1-2-3-4.js",          // '-' token without upper case
+            "vendor-react-dom-18.js",   // words and a version
+            "icon-abcdefab.svg",        // hex without a digit
+            "x-4889e940.verylongextension",
+        ] {
+            assert_eq!(hash(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn hashes_without_digits_are_candidates_for_the_folder_to_decide() {
+        assert_eq!(
+            classify("index-BRiUWbQq.js"),
+            Some(Token::Candidate {
+                token: "BRiUWbQq".into(),
+                alphabet: Alphabet::Base64,
+                separator: '-',
+            })
+        );
+        assert_eq!(
+            classify("polyfills-FFHMDXTL.js"),
+            Some(Token::Candidate {
+                token: "FFHMDXTL".into(),
+                alphabet: Alphabet::Base32,
+                separator: '-',
+            })
+        );
+        // Lower-case words are not even candidates.
+        assert_eq!(classify("app-settings.js"), None);
+    }
+}
