@@ -19,9 +19,9 @@ pub use defaults::{
 pub use error::ConfigError;
 pub use settings::{
     Acl, AddressingStyle, CdnSettings, ChecksumMode, Encoding, FilterSettings, FollowSymlinks,
-    GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings, Multipart, ObjectDefaults, Overrides,
-    Precompressed, PublicSettings, RedirectSpec, RetryPolicy, RuleSpec, S3Settings, Settings,
-    SetupSettings, SyncSettings, WebsiteSettings,
+    GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings, Multipart,
+    ObjectDefaults, Overrides, Precompressed, PublicSettings, RedirectSpec, RetryPolicy, RuleSpec,
+    S3Settings, Settings, SetupSettings, SyncSettings, WebsiteSettings,
 };
 pub use target::Destination;
 

@@ -342,7 +342,10 @@ pub async fn load_and_plan(
 /// Demote the fingerprints whose bytes changed under their names
 /// (`plan::demotion`), with a warning for each.
 fn demote(tree: &mut local::LocalTree, remote: &RemoteState, observer: &Arc<dyn Observer>) {
-    let unhashed = tree.fingerprints.iter().map(|(key, (_, headers))| (key, headers));
+    let unhashed = tree
+        .fingerprints
+        .iter()
+        .map(|(key, (_, headers))| (key, headers));
     for d in plan::demote(&mut tree.manifest, unhashed, remote.manifest.as_deref()) {
         let why = tree.fingerprints.get(&d.key).map(|(by, _)| by.to_string());
         observer.event(Event::Warning(&format!(

@@ -9,11 +9,11 @@ use crate::config::Settings;
 use crate::local::cache::{self, HashCache};
 use crate::local::encode;
 pub use crate::local::error::LocalError;
+use crate::local::fingerprints::HashedBy;
 use crate::local::hash;
 pub use crate::local::keys::{MAX_KEY_BYTES, Source, key_for, key_prefix, manifest_key};
 use crate::local::rules::Rules;
 use crate::progress::{Event, Observer};
-use crate::local::fingerprints::HashedBy;
 use crate::record::manifest::{Entry, Headers, Manifest};
 
 /// The local tree: the manifest of what the bucket should hold, and where

@@ -72,7 +72,7 @@ async fn distribution(client: &Client, domain: &str) -> String {
 
 /// Every invalidation of the distribution, as CloudFront holds it: (id,
 /// sorted paths), oldest first.
-async fn invalidations(client: &Client, id: &str) -> Vec<(String, Vec<String>)> {
+pub(crate) async fn invalidations(client: &Client, id: &str) -> Vec<(String, Vec<String>)> {
     let list = client
         .list_invalidations()
         .distribution_id(id)
@@ -111,7 +111,7 @@ fn build_v1(sb: &Sandbox) {
 
 /// A bucket, a distribution serving it, and a sandbox pointed at both
 /// (CloudFront's endpoint from the SDK's own variable).
-async fn setup(hint: &str) -> (Sandbox, S3, Client, String) {
+pub(crate) async fn setup(hint: &str) -> (Sandbox, S3, Client, String) {
     let s3 = S3::new(hint).await;
     let client = cloudfront();
     let id = distribution(
@@ -131,7 +131,7 @@ fn cdn_env() -> [(&'static str, String); 1] {
     [("AWS_ENDPOINT_URL_CLOUDFRONT", endpoint())]
 }
 
-fn run(sb: &Sandbox, args: &[&str]) -> crate::support::Run {
+pub(crate) fn run(sb: &Sandbox, args: &[&str]) -> crate::support::Run {
     let env = cdn_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     sb.run_env(args, &env)

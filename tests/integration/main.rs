@@ -10,6 +10,7 @@ mod compression;
 mod destroy;
 mod faults;
 mod file_target;
+mod frontend;
 mod history;
 mod hostile_record;
 mod hostile_source;

@@ -7,8 +7,8 @@ use super::{Layers, Problems, parse_bool};
 use crate::config::defaults::{self, CACHE_CONTROL_IMMUTABLE, DEFAULT_GZIP_TYPES};
 use crate::config::file::{ObjectParameters, OneOrMany};
 use crate::config::settings::{
-    Acl, Encoding, GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings, ObjectDefaults,
-    Precompressed, RuleSpec,
+    Acl, Encoding, GlobSpec, GzipSettings, HashedDetect, HashedManifests, HashedSettings,
+    ObjectDefaults, Precompressed, RuleSpec,
 };
 use crate::config::validate;
 

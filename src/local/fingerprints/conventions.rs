@@ -58,10 +58,7 @@ pub fn folder_of(path: &str) -> Option<(&'static Folder, String)> {
     let folders = &segments[..segments.len().saturating_sub(1)];
     for folder in FOLDERS {
         let n = folder.segments.len();
-        let Some(at) = folders
-            .windows(n)
-            .position(|w| w == folder.segments)
-        else {
+        let Some(at) = folders.windows(n).position(|w| w == folder.segments) else {
             continue;
         };
         let below = &folders[at + n..];

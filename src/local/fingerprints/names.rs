@@ -122,9 +122,10 @@ mod tests {
     fn a_hashed_name_is_its_own_static_name_and_unmapped_paths_have_none() {
         let mut hashed = Hashed::default();
         hashed.manifests.push("staticfiles.json".into());
-        hashed
-            .files
-            .insert("css/app.4f1c.css".into(), HashedBy::Manifest("staticfiles.json".into()));
+        hashed.files.insert(
+            "css/app.4f1c.css".into(),
+            HashedBy::Manifest("staticfiles.json".into()),
+        );
         hashed.names.insert(
             "css/app.css".into(),
             ("css/app.4f1c.css".into(), "staticfiles.json".into()),

@@ -56,7 +56,9 @@ const SHORT_HASH: usize = 8;
 /// bundler's hashed output.
 pub fn classify(file_name: &str) -> Option<Token> {
     let (stem, ext) = file_name.rsplit_once('.')?;
-    if ext.is_empty() || ext.len() > MAX_EXTENSION || !ext.bytes().all(|b| b.is_ascii_alphanumeric())
+    if ext.is_empty()
+        || ext.len() > MAX_EXTENSION
+        || !ext.bytes().all(|b| b.is_ascii_alphanumeric())
     {
         return None;
     }
@@ -73,12 +75,13 @@ pub fn classify(file_name: &str) -> Option<Token> {
     let cut = stem.len().checked_sub(SHORT_HASH + 1)?;
     let before = stem.get(cut..=cut)?;
     let token = stem.get(cut + 1..)?;
-    (cut > 0 && (before == "-" || before == ".") && token.contains('-') && base64(token).0)
-        .then(|| Token::Hash {
+    (cut > 0 && (before == "-" || before == ".") && token.contains('-') && base64(token).0).then(
+        || Token::Hash {
             token: token.to_string(),
             alphabet: Alphabet::Base64,
             separator: before.chars().next().unwrap_or('-'),
-        })
+        },
+    )
 }
 
 /// Counts of the character classes in a token.
@@ -139,7 +142,10 @@ fn judge(token: &str, separator: char) -> Option<Token> {
         })
     };
     let c = classes(token);
-    if token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if token
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return if c.digits > 0 && c.lower > 0 {
             hash(Alphabet::Hex)
         } else {
@@ -171,36 +177,36 @@ mod tests {
     #[test]
     fn the_name_rule_accepts_bundler_hashes_and_rejects_dates_sizes_versions_and_words() {
         for (name, token) in [
-            ("index-4889e940.js", "4889e940"),                 // Vite 4 (hex)
-            ("index-D8b4DHJx.css", "D8b4DHJx"),                // Vite 5+ (base64url)
-            ("start.BXm2C5dq.js", "BXm2C5dq"),                 // SvelteKit
-            ("index-B_k3-x9Q.js", "B_k3-x9Q"),                 // Rollup hash holding '-'
-            ("main-2ZGKZMRW.js", "2ZGKZMRW"),                  // Angular 17+ (esbuild)
-            ("main.1f2e3d4c5b6a7980.js", "1f2e3d4c5b6a7980"),  // Angular 16, Next.js
-            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"),          // Django
+            ("index-4889e940.js", "4889e940"),                // Vite 4 (hex)
+            ("index-D8b4DHJx.css", "D8b4DHJx"),               // Vite 5+ (base64url)
+            ("start.BXm2C5dq.js", "BXm2C5dq"),                // SvelteKit
+            ("index-B_k3-x9Q.js", "B_k3-x9Q"),                // Rollup hash holding '-'
+            ("main-2ZGKZMRW.js", "2ZGKZMRW"),                 // Angular 17+ (esbuild)
+            ("main.1f2e3d4c5b6a7980.js", "1f2e3d4c5b6a7980"), // Angular 16, Next.js
+            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"),         // Django
             (
                 "main.min.0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0.css",
                 "0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0",
             ), // Hugo fingerprint (SHA-256)
-            ("runtime.6a8d1c2b.js", "6a8d1c2b"),               // Parcel, webpack
+            ("runtime.6a8d1c2b.js", "6a8d1c2b"),              // Parcel, webpack
         ] {
             assert_eq!(hash(name).as_deref(), Some(token), "{name}");
         }
         for name in [
             "index.html",
-            "photo-20231105.jpg",       // a date: digits only
-            "logo-1024x1024.png",       // a size
-            "jquery-3.7.1.min.js",      // a version
-            "bootstrap.bundle.min.js",  // words
-            "app-settings.js",          // a word
-            "report-FY2024Q3.pdf",      // no lower case, '0' is not base32
-            "video-1080p60fps.mp4",     // no upper case
+            "photo-20231105.jpg",         // a date: digits only
+            "logo-1024x1024.png",         // a size
+            "jquery-3.7.1.min.js",        // a version
+            "bootstrap.bundle.min.js",    // words
+            "app-settings.js",            // a word
+            "report-FY2024Q3.pdf",        // no lower case, '0' is not base32
+            "video-1080p60fps.mp4",       // no upper case
             "screenshot-iPhone15Pro.png", // 11 characters: not a short hash
-            "deadbeef.js",              // no name before the token
-            "4889e940.js",              // no name
-            "app-v1-2-3-4.js",          // '-' token without upper case
-            "vendor-react-dom-18.js",   // words and a version
-            "icon-abcdefab.svg",        // hex without a digit
+            "deadbeef.js",                // no name before the token
+            "4889e940.js",                // no name
+            "app-v1-2-3-4.js",            // '-' token without upper case
+            "vendor-react-dom-18.js",     // words and a version
+            "icon-abcdefab.svg",          // hex without a digit
             "x-4889e940.verylongextension",
         ] {
             assert_eq!(hash(name), None, "{name}");

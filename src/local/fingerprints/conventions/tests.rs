@@ -34,7 +34,10 @@ fn framework_folders_are_immutable_at_any_depth_but_not_their_stable_names() {
     expected.retain(|p| {
         !matches!(
             *p,
-            "index.html" | "_app/version.json" | "_nuxt/builds/latest.json" | "my_app/immutable/x.js"
+            "index.html"
+                | "_app/version.json"
+                | "_nuxt/builds/latest.json"
+                | "my_app/immutable/x.js"
         )
     });
     expected.sort_unstable();
@@ -76,7 +79,11 @@ fn a_vite_build_is_hashed_by_name_digitless_hashes_by_their_siblings() {
     // A proof counts in its own folder only, and with the same separator.
     assert!(
         names(
-            &["assets/index-D8b4DHJx.css", "img/icon-Facebook.svg", "assets/icon.Facebook.svg"],
+            &[
+                "assets/index-D8b4DHJx.css",
+                "img/icon-Facebook.svg",
+                "assets/icon.Facebook.svg"
+            ],
             ""
         ) == ["assets/index-D8b4DHJx.css"]
     );
@@ -108,5 +115,8 @@ fn detect_narrows_and_patterns_add() {
     );
     let settings = settings_from_toml("[hashed]\npatterns = [\"[a\"]\n");
     let err = detect(paths.iter().copied(), &settings.hashed).unwrap_err();
-    assert!(err[0].starts_with("[hashed] patterns: bad glob '[a'"), "{err:?}");
+    assert!(
+        err[0].starts_with("[hashed] patterns: bad glob '[a'"),
+        "{err:?}"
+    );
 }

@@ -1,0 +1,86 @@
+//! Front-end builds as they come, on moto: fingerprints found without a
+//! build manifest (the framework folders and the name rule), and a
+//! "fingerprint" whose bytes change under its name demoted: warned, short
+//! cache from then on, recorded, invalidated on CloudFront.
+
+use crate::cdn::{invalidations, run, setup};
+use crate::support::summary;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const SHORT: &str = "public, max-age=60, must-revalidate";
+const MANIFEST: &str = "static/.s3sync-manifest.json";
+
+/// The record's entry for `key`.
+async fn recorded(s3: &crate::support::S3, key: &str) -> serde_json::Value {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&s3.get(MANIFEST).await.decoded()).unwrap();
+    manifest["entries"][key].clone()
+}
+
+#[tokio::test]
+async fn a_fingerprint_whose_bytes_change_under_its_name_is_demoted_for_good_and_invalidated() {
+    let (sb, s3, client, id) = setup("demote").await;
+    sb.write(
+        "site/index.html",
+        "<script src=/assets/app-1a2b3c4d.js></script>",
+    );
+    sb.write("site/assets/app-1a2b3c4d.js", "console.log(1)");
+    run(&sb, &["push"]).expect(0);
+    let key = "static/assets/app-1a2b3c4d.js";
+    assert_eq!(s3.get(key).await.cache_control.as_deref(), Some(IMMUTABLE));
+    assert_eq!(recorded(&s3, key).await["fingerprint"], true);
+
+    // Same name, other bytes: not a fingerprint after all.
+    sb.write("site/assets/app-1a2b3c4d.js", "console.log(2)");
+    let diff = run(&sb, &["diff", "--json"]);
+    let step = diff.expect(0).json()["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .cloned()
+        .unwrap();
+    assert_eq!(step["action"], "changed");
+    assert!(
+        step["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a fingerprint: its bytes changed under a hashed name"),
+        "{step}"
+    );
+    let pushed = run(&sb, &["push", "--wait"]);
+    pushed.expect(0);
+    assert!(
+        pushed.stderr.contains(
+            "warning: assets/app-1a2b3c4d.js is not a fingerprint: its bytes changed under the same name (it was taken for one because its name carries the content hash 1a2b3c4d)"
+        ),
+        "{}",
+        pushed.stderr
+    );
+    let object = s3.get(key).await;
+    assert_eq!(object.decoded(), b"console.log(2)");
+    assert_eq!(object.cache_control.as_deref(), Some(SHORT));
+    let entry = recorded(&s3, key).await;
+    assert_eq!(entry["demoted"], true, "{entry}");
+    assert!(entry.get("fingerprint").is_none(), "{entry}");
+    let created = invalidations(&client, &id).await;
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0].1, ["/assets/app-1a2b3c4d.js"]);
+
+    // From now on: a no-op push changes nothing and warns no more; a new
+    // edit is a plain change, still with the short cache.
+    let again = run(&sb, &["push", "--json"]);
+    assert_eq!(summary(&again, "unchanged"), 2);
+    assert_eq!(summary(&again, "changed") + summary(&again, "headers"), 0);
+    assert!(
+        !again.stderr.contains("not a fingerprint"),
+        "{}",
+        again.stderr
+    );
+    sb.write("site/assets/app-1a2b3c4d.js", "console.log(3)");
+    let third = run(&sb, &["push"]);
+    assert!(!third.expect(0).stderr.contains("not a fingerprint"));
+    assert_eq!(s3.get(key).await.cache_control.as_deref(), Some(SHORT));
+    assert_eq!(recorded(&s3, key).await["demoted"], true);
+    assert_eq!(invalidations(&client, &id).await.len(), 2);
+}
