@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README "Tests", and .ci/run).
-# Installs the reference S3 server (moto, from PyPI) into ./.venv, starts it on
+# Installs the reference S3 server (moto, from PyPI) into ./.venv, builds the
+# default Vite project (scripts/build-vite.sh, npm), starts moto on
 # a free 127.0.0.1 port, runs every test against it, and stops it.
 # Extra arguments go to `cargo test` (e.g. scripts/test.sh s3_target);
 # `scripts/test.sh --python` runs only the pip wheel and Django tests.
@@ -16,6 +17,10 @@ if [ ! -x "$venv/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
   echo "$want" >"$stamp"
 fi
+
+# The default Vite project the front-end tests publish: built once with npm
+# from the registry (scripts/build-vite.sh), like moto above.
+scripts/build-vite.sh >/dev/null
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)

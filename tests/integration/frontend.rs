@@ -4,7 +4,7 @@
 //! cache from then on, recorded, invalidated on CloudFront.
 
 use crate::cdn::{invalidations, run, setup};
-use crate::support::summary;
+use crate::support::{S3, Sandbox, copy_tree, repo_root, summary};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const SHORT: &str = "public, max-age=60, must-revalidate";
@@ -83,4 +83,71 @@ async fn a_fingerprint_whose_bytes_change_under_its_name_is_demoted_for_good_and
     assert_eq!(s3.get(key).await.cache_control.as_deref(), Some(SHORT));
     assert_eq!(recorded(&s3, key).await["demoted"], true);
     assert_eq!(invalidations(&client, &id).await.len(), 2);
+}
+
+/// The dist/ of a default Vite project, built by `scripts/build-vite.sh`
+/// (npm from the registry, in a temporary folder; cached under .cache/).
+fn vite_dist() -> std::path::PathBuf {
+    let out = std::process::Command::new("bash")
+        .arg(repo_root().join("scripts/build-vite.sh"))
+        .output()
+        .expect("run scripts/build-vite.sh");
+    assert!(
+        out.status.success(),
+        "scripts/build-vite.sh failed (it needs npm and the npm registry):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    std::path::PathBuf::from(stdout.lines().last().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_default_vite_build_is_immutable_under_assets_and_its_pages_are_not() {
+    let dist = vite_dist();
+    let s3 = S3::new("vite").await;
+    let sb = Sandbox::new();
+    copy_tree(&dist, &sb.path("site"));
+    sb.config(&s3.config(&s3.endpoint, ""));
+    sb.run(&["push"]).expect(0);
+
+    let mut assets = 0;
+    for entry in walkdir::WalkDir::new(&dist) {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&dist).unwrap().to_str().unwrap();
+        let object = s3.get(&format!("static/{rel}")).await;
+        assert_eq!(object.decoded(), std::fs::read(entry.path()).unwrap(), "{rel}");
+        let want = if rel.starts_with("assets/") {
+            assets += 1;
+            IMMUTABLE
+        } else {
+            SHORT
+        };
+        assert_eq!(object.cache_control.as_deref(), Some(want), "{rel}");
+    }
+    assert!(assets >= 3, "a Vite build has hashed assets: {dist:?}");
+    assert_eq!(
+        s3.get("static/index.html").await.cache_control.as_deref(),
+        Some(SHORT)
+    );
+
+    // explain says why, for a name with a digit and one without.
+    for entry in std::fs::read_dir(dist.join("assets")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let explained = sb.run(&["explain", &format!("assets/{name}")]);
+        let hashed = explained
+            .expect(0)
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("hashed "))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            hashed.contains("yes: its name carries the content hash"),
+            "{name}: {}",
+            explained.stdout
+        );
+    }
 }

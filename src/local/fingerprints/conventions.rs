@@ -131,16 +131,18 @@ pub fn detect<'a>(
             }
             Some(Token::Candidate {
                 token,
-                alphabet,
+                alphabets,
                 separator,
-            }) => candidates.push((dir, path, token, (alphabet, separator))),
+            }) => candidates.push((dir, path, token, alphabets, separator)),
             None => {}
         }
     }
-    for (dir, path, token, (alphabet, separator)) in candidates {
-        let proof = proofs
-            .get(dir)
-            .and_then(|p| p.get(&(alphabet, separator, token.len())));
+    for (dir, path, token, alphabets, separator) in candidates {
+        let proof = proofs.get(dir).and_then(|p| {
+            alphabets
+                .iter()
+                .find_map(|a| p.get(&(*a, separator, token.len())))
+        });
         if let Some(sibling) = proof {
             out.insert(
                 path.to_string(),

@@ -8,15 +8,18 @@
 //! - **hex**: 8 or more of `0-9a-f`, at least one digit and one letter
 //!   (webpack `[contenthash]`, Next.js, Parcel, Django, Hugo `fingerprint`);
 //! - **base64url**: exactly 8 of `A-Za-z0-9_-` with a digit, an upper- and a
-//!   lower-case letter (Rollup, so Vite ≥ 5, SvelteKit, Astro, Nuxt); a
-//!   token holding `-` is the 8 characters before the extension;
+//!   lower-case letter (Rollup and Rolldown, so Vite, SvelteKit, Astro,
+//!   Nuxt); a token holding `-` is the 8 characters before the extension;
 //! - **base32**: exactly 8 of `A-Z2-7` with a digit and at least 4 letters
 //!   (esbuild, so Angular ≥ 17).
 //!
-//! A base64url or base32 token without a digit (a quarter of Rollup's
-//! hashes) is only a [`Token::Candidate`]: the folder decides (see
-//! `conventions`). Dates (`20231105`), sizes (`1024x1024`), versions
-//! (`3.7.1`) and words (`settings`, `Facebook`) are rejected.
+//! An 8-character token that misses a class (a quarter of Rollup's hashes
+//! have no digit: `index-CsUDhMuy.css`, `vite-BF8QNONU.svg`) but has an
+//! upper-case letter is a [`Token::Candidate`]: it is a hash only when
+//! another name in its folder is one, in the same alphabet, after the same
+//! separator (see `conventions`). Dates (`20231105`), sizes (`1024x1024`),
+//! versions (`3.7.1`) and lower-case words (`settings`) are never hashes;
+//! `icon-Facebook.svg` is one only among hashed names.
 
 /// The bundler alphabet a token is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,12 +38,12 @@ pub enum Token {
         alphabet: Alphabet,
         separator: char,
     },
-    /// A hash without a digit, or a word: a hash only if another file of
-    /// the same folder proves the `alphabet` with the same separator and
-    /// length.
+    /// A hash that misses a class, or a word: a hash only if another file
+    /// of the same folder is one in one of `alphabets`, with the same
+    /// separator and length.
     Candidate {
         token: String,
-        alphabet: Alphabet,
+        alphabets: Vec<Alphabet>,
         separator: char,
     },
 }
@@ -107,10 +110,10 @@ fn base64(token: &str) -> (bool, bool) {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let c = classes(token);
-    let hash = fits && c.digits > 0 && c.upper > 0 && c.lower > 0;
-    // No digit: mixed case (not a lower-case word) or a word with `_`.
-    let candidate = fits && c.digits == 0 && c.upper > 0 && c.lower > 0;
-    (hash, candidate)
+    (
+        fits && c.digits > 0 && c.upper > 0 && c.lower > 0,
+        fits && c.upper > 0,
+    )
 }
 
 /// (a hash, a candidate) in esbuild's base32 alphabet.
@@ -120,45 +123,47 @@ fn base32(token: &str) -> (bool, bool) {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
     let c = classes(token);
-    (fits && c.digits > 0 && c.upper >= 4, fits && c.digits == 0)
+    (fits && c.digits > 0 && c.upper >= 4, fits)
 }
 
 fn judge(token: &str, separator: char) -> Option<Token> {
     if token.len() < SHORT_HASH || token.len() > MAX_TOKEN {
         return None;
     }
-    let hash = |alphabet| {
-        Some(Token::Hash {
-            token: token.to_string(),
-            alphabet,
-            separator,
-        })
-    };
-    let candidate = |alphabet| {
-        Some(Token::Candidate {
-            token: token.to_string(),
-            alphabet,
-            separator,
-        })
-    };
     let c = classes(token);
-    if token
+    let hex = token
         .bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return if c.digits > 0 && c.lower > 0 {
-            hash(Alphabet::Hex)
-        } else {
-            None
-        };
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let (b64, b64_candidate) = base64(token);
+    let (b32, b32_candidate) = base32(token);
+    let alphabet = if hex {
+        (c.digits > 0 && c.lower > 0).then_some(Alphabet::Hex)
+    } else if b32 {
+        Some(Alphabet::Base32)
+    } else if b64 {
+        Some(Alphabet::Base64)
+    } else {
+        None
+    };
+    if let Some(alphabet) = alphabet {
+        return Some(Token::Hash {
+            token: token.to_string(),
+            alphabet,
+            separator,
+        });
     }
-    match (base64(token), base32(token)) {
-        (_, (true, _)) => hash(Alphabet::Base32),
-        ((true, _), _) => hash(Alphabet::Base64),
-        ((_, true), _) => candidate(Alphabet::Base64),
-        (_, (_, true)) => candidate(Alphabet::Base32),
-        _ => None,
-    }
+    let alphabets: Vec<Alphabet> = [
+        (b64_candidate, Alphabet::Base64),
+        (b32_candidate, Alphabet::Base32),
+    ]
+    .into_iter()
+    .filter_map(|(fits, a)| fits.then_some(a))
+    .collect();
+    (!hex && !alphabets.is_empty()).then(|| Token::Candidate {
+        token: token.to_string(),
+        alphabets,
+        separator,
+    })
 }
 
 #[cfg(test)]
@@ -219,7 +224,7 @@ mod tests {
             classify("index-BRiUWbQq.js"),
             Some(Token::Candidate {
                 token: "BRiUWbQq".into(),
-                alphabet: Alphabet::Base64,
+                alphabets: vec![Alphabet::Base64],
                 separator: '-',
             })
         );
@@ -227,11 +232,26 @@ mod tests {
             classify("polyfills-FFHMDXTL.js"),
             Some(Token::Candidate {
                 token: "FFHMDXTL".into(),
-                alphabet: Alphabet::Base32,
+                alphabets: vec![Alphabet::Base64, Alphabet::Base32],
                 separator: '-',
             })
         );
-        // Lower-case words are not even candidates.
-        assert_eq!(classify("app-settings.js"), None);
+        // Vite 8: upper case and a digit, no lower case.
+        assert_eq!(
+            classify("vite-BF8QNONU.svg"),
+            Some(Token::Candidate {
+                token: "BF8QNONU".into(),
+                alphabets: vec![Alphabet::Base64],
+                separator: '-',
+            })
+        );
+        // Lower-case words, dates and sizes are not even candidates.
+        for name in [
+            "app-settings.js",
+            "photo-20231105.jpg",
+            "video-1080p60f.mp4",
+        ] {
+            assert_eq!(classify(name), None, "{name}");
+        }
     }
 }
