@@ -118,7 +118,11 @@ async fn a_default_vite_build_is_immutable_under_assets_and_its_pages_are_not() 
         }
         let rel = entry.path().strip_prefix(&dist).unwrap().to_str().unwrap();
         let object = s3.get(&format!("static/{rel}")).await;
-        assert_eq!(object.decoded(), std::fs::read(entry.path()).unwrap(), "{rel}");
+        assert_eq!(
+            object.decoded(),
+            std::fs::read(entry.path()).unwrap(),
+            "{rel}"
+        );
         let want = if rel.starts_with("assets/") {
             assets += 1;
             IMMUTABLE
@@ -149,5 +153,50 @@ async fn a_default_vite_build_is_immutable_under_assets_and_its_pages_are_not() 
             "{name}: {}",
             explained.stdout
         );
+    }
+}
+
+/// The file lists of the frameworks' default builds
+/// (tests/fixtures/frameworks/*.txt: `immutable PATH` or `short PATH`,
+/// recorded from real builds), each published to moto as a tree of small
+/// files: the hashed ones get the long cache, the rest never do.
+#[tokio::test]
+async fn the_frameworks_default_builds_get_the_long_cache_exactly_on_their_hashed_files() {
+    let dir = repo_root().join("tests/fixtures/frameworks");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 8, "{fixtures:?}");
+    for fixture in fixtures {
+        let name = fixture.file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&fixture).unwrap();
+        let files: Vec<(bool, &str)> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| match l.split_once(' ') {
+                Some(("immutable", path)) => (true, path),
+                Some(("short", path)) => (false, path),
+                _ => panic!("{name}: bad line {l:?}"),
+            })
+            .collect();
+        let s3 = S3::new(&format!("fw-{name}")).await;
+        let sb = Sandbox::new();
+        for (_, path) in &files {
+            sb.write(&format!("site/{path}"), format!("{name}: {path}"));
+        }
+        sb.config(&s3.config(&s3.endpoint, ""));
+        sb.run(&["push"]).expect(0);
+        for (immutable, path) in &files {
+            let object = s3.get(&format!("static/{path}")).await;
+            assert_eq!(object.decoded(), format!("{name}: {path}").as_bytes());
+            let cache = object.cache_control.as_deref();
+            if *immutable {
+                assert_eq!(cache, Some(IMMUTABLE), "{name}: {path}");
+            } else {
+                assert_ne!(cache, Some(IMMUTABLE), "{name}: {path}");
+            }
+        }
     }
 }

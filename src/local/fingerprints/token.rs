@@ -7,19 +7,20 @@
 //!
 //! - **hex**: 8 or more of `0-9a-f`, at least one digit and one letter
 //!   (webpack `[contenthash]`, Next.js, Parcel, Django, Hugo `fingerprint`);
-//! - **base64url**: exactly 8 of `A-Za-z0-9_-` with a digit, an upper- and a
-//!   lower-case letter (Rollup and Rolldown, so Vite, SvelteKit, Astro,
-//!   Nuxt); a token holding `-` is the 8 characters before the extension;
+//! - **base64url**: exactly 8 of `A-Za-z0-9_-` mixing upper- and lower-case
+//!   letters in no word's shape: two capitals in a row, or a capital ending
+//!   a run of letters (`CsUDhMuy`, `CAoPt-vL`; Rollup and Rolldown, so Vite,
+//!   SvelteKit, Astro, Nuxt), where `Facebook`, `LinkedIn` or `iPhone15`
+//!   are words; a token holding `-` is the 8 characters before the
+//!   extension, after a separator;
 //! - **base32**: exactly 8 of `A-Z2-7` with a digit and at least 4 letters
 //!   (esbuild, so Angular ≥ 17).
 //!
-//! An 8-character token that misses a class (a quarter of Rollup's hashes
-//! have no digit: `index-CsUDhMuy.css`, `vite-BF8QNONU.svg`) but has an
-//! upper-case letter is a [`Token::Candidate`]: it is a hash only when
+//! Any other 8-character token with a capital (`wktXvZw9`, `BF8QNONU`,
+//! `CHNIAAFG`, and `Facebook`) is a [`Token::Candidate`]: a hash only when
 //! another name in its folder is one, in the same alphabet, after the same
 //! separator (see `conventions`). Dates (`20231105`), sizes (`1024x1024`),
-//! versions (`3.7.1`) and lower-case words (`settings`) are never hashes;
-//! `icon-Facebook.svg` is one only among hashed names.
+//! versions (`3.7.1`) and lower-case words (`settings`) never are.
 
 /// The bundler alphabet a token is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,9 +112,25 @@ fn base64(token: &str) -> (bool, bool) {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let c = classes(token);
     (
-        fits && c.digits > 0 && c.upper > 0 && c.lower > 0,
+        fits && c.upper > 0 && c.lower > 0 && !word_shaped(token),
         fits && c.upper > 0,
     )
+}
+
+/// Whether every run of letters reads like a word in camel case: no two
+/// capitals in a row, none ending the run (`LinkedIn`, `iPhone`, `Win` and
+/// `Pro` of `Win10Pro`).
+fn word_shaped(token: &str) -> bool {
+    token
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|run| !run.is_empty())
+        .all(|run| {
+            let b = run.as_bytes();
+            !b[b.len() - 1].is_ascii_uppercase()
+                && !b
+                    .windows(2)
+                    .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+        })
 }
 
 /// (a hash, a candidate) in esbuild's base32 alphabet.
@@ -177,23 +194,29 @@ mod tests {
         }
     }
 
-    /// Real names from the frameworks' default builds, and real names
-    /// that are not fingerprints (docs/fingerprints.md lists both).
+    /// Real names from the frameworks' default builds (docs/fingerprints.md
+    /// lists them with their versions), and names that are not hashes.
     #[test]
     fn the_name_rule_accepts_bundler_hashes_and_rejects_dates_sizes_versions_and_words() {
         for (name, token) in [
-            ("index-4889e940.js", "4889e940"),                // Vite 4 (hex)
-            ("index-D8b4DHJx.css", "D8b4DHJx"),               // Vite 5+ (base64url)
-            ("start.BXm2C5dq.js", "BXm2C5dq"),                // SvelteKit
-            ("index-B_k3-x9Q.js", "B_k3-x9Q"),                // Rollup hash holding '-'
-            ("main-2ZGKZMRW.js", "2ZGKZMRW"),                 // Angular 17+ (esbuild)
-            ("main.1f2e3d4c5b6a7980.js", "1f2e3d4c5b6a7980"), // Angular 16, Next.js
-            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"),         // Django
+            ("index-CAoPt-vL.js", "CAoPt-vL"),  // Vite 8 (Rolldown), '-' inside
+            ("hero-CLDdwZDr.png", "CLDdwZDr"),  // Vite 8
+            ("index-CsUDhMuy.css", "CsUDhMuy"), // Vite 8
+            ("index-BxXonjKP.js", "BxXonjKP"),  // Vite 7 (Rollup)
+            ("index-4889e940.js", "4889e940"),  // Vite 4 (hex)
+            ("app.BWm1gkZ-.js", "BWm1gkZ-"),    // SvelteKit, ending in '-'
+            ("astro.Dm8K3lV8.svg", "Dm8K3lV8"), // Astro
+            ("background.BPKAcmfN.svg", "BPKAcmfN"), // Astro
+            ("entry.Be8-yt_O.css", "Be8-yt_O"), // Nuxt
+            ("error-404.C-Ezrlz-.css", "C-Ezrlz-"), // Nuxt
+            ("main-DE3VWM7N.js", "DE3VWM7N"),   // Angular 21 (esbuild)
+            ("chunk-43QP4HKW.js", "43QP4HKW"),  // Angular 21
+            ("main-5e771d4ea2a3ea31.js", "5e771d4ea2a3ea31"), // Next.js 16 (webpack)
+            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"), // Django
             (
                 "main.min.0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0.css",
                 "0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0",
             ), // Hugo fingerprint (SHA-256)
-            ("runtime.6a8d1c2b.js", "6a8d1c2b"),              // Parcel, webpack
         ] {
             assert_eq!(hash(name).as_deref(), Some(token), "{name}");
         }
@@ -204,13 +227,17 @@ mod tests {
             "jquery-3.7.1.min.js",        // a version
             "bootstrap.bundle.min.js",    // words
             "app-settings.js",            // a word
+            "icon-LinkedIn.svg",          // a word in camel case
+            "case-iPhone15.png",          // a product name
+            "setup-Win10Pro.exe",         // words and a number
             "report-FY2024Q3.pdf",        // no lower case, '0' is not base32
-            "video-1080p60fps.mp4",       // no upper case
+            "product-AB234567.jpg",       // a code: 2 letters
+            "video-1080p60fps.mp4",       // no capital
             "screenshot-iPhone15Pro.png", // 11 characters: not a short hash
+            "icon-Big-Logo.svg",          // '-' inside, words
             "deadbeef.js",                // no name before the token
-            "4889e940.js",                // no name
-            "app-v1-2-3-4.js",            // '-' token without upper case
-            "vendor-react-dom-18.js",     // words and a version
+            "0bts8xcjgykqh.js",           // no name (Next.js 16 Turbopack: its folder decides)
+            "turbopack-3-ry682tkyiqk.js", // 11 lower-case characters
             "icon-abcdefab.svg",          // hex without a digit
             "x-4889e940.verylongextension",
         ] {
@@ -219,11 +246,12 @@ mod tests {
     }
 
     #[test]
-    fn hashes_without_digits_are_candidates_for_the_folder_to_decide() {
+    fn word_shaped_or_one_case_tokens_are_candidates_for_the_folder_to_decide() {
+        // Vite 8: camel-case shaped, though random.
         assert_eq!(
-            classify("index-BRiUWbQq.js"),
+            classify("index-wktXvZw9.js"),
             Some(Token::Candidate {
-                token: "BRiUWbQq".into(),
+                token: "wktXvZw9".into(),
                 alphabets: vec![Alphabet::Base64],
                 separator: '-',
             })
@@ -236,7 +264,7 @@ mod tests {
                 separator: '-',
             })
         );
-        // Vite 8: upper case and a digit, no lower case.
+        // Vite 8: capitals and a digit, no lower case.
         assert_eq!(
             classify("vite-BF8QNONU.svg"),
             Some(Token::Candidate {

@@ -52,9 +52,9 @@ fn framework_folders_are_immutable_at_any_depth_but_not_their_stable_names() {
     );
 }
 
-/// `npm create vite@9.3.0` (vanilla-ts), built by Vite 8.3.8: one name
-/// proves the folder's hashes, the three without a lower-case letter or a
-/// digit follow it. A public file keeps its name.
+/// `npm create vite@9.3.0` (vanilla-ts), built by Vite 8.3.8: two names
+/// are hashes by themselves, the camel-case shaped and the capitals-only
+/// ones follow them. Public files keep their names.
 #[test]
 fn a_vite_build_is_hashed_by_name_and_digitless_hashes_by_their_siblings() {
     let paths = [
@@ -69,27 +69,49 @@ fn a_vite_build_is_hashed_by_name_and_digitless_hashes_by_their_siblings() {
     let found = hashed(&paths, "");
     assert_eq!(found.keys().collect::<Vec<_>>(), paths[3..]);
     assert_eq!(
-        found["assets/index-wktXvZw9.js"].to_string(),
-        "its name carries the content hash wktXvZw9"
+        found["assets/hero-CLDdwZDr.png"].to_string(),
+        "its name carries the content hash CLDdwZDr"
     );
     assert_eq!(
         found["assets/vite-BF8QNONU.svg"].to_string(),
-        "its name carries the content hash BF8QNONU (shaped like the hash in assets/index-wktXvZw9.js)"
+        "its name carries the content hash BF8QNONU (shaped like the hash in assets/hero-CLDdwZDr.png)"
     );
-    // Without the proof, the digit-less tokens could be words.
-    assert!(hashed(&["assets/index-CsUDhMuy.css", "img/icon-Facebook.svg"], "").is_empty());
+    // Without a proof, such tokens could be words or codes.
+    let alone = [
+        "assets/index-wktXvZw9.js",
+        "assets/vite-BF8QNONU.svg",
+        "img/icon-Facebook.svg",
+    ];
+    assert!(hashed(&alone, "").is_empty());
     // A proof counts in its own folder only, and after the same separator.
-    assert_eq!(
-        names(
-            &[
-                "assets/index-wktXvZw9.js",
-                "img/icon-Facebook.svg",
-                "assets/icon.Facebook.svg"
-            ],
-            ""
-        ),
-        ["assets/index-wktXvZw9.js"]
-    );
+    let apart = [
+        "assets/hero-CLDdwZDr.png",
+        "img/icon-Facebook.svg",
+        "assets/icon.Facebook.svg",
+    ];
+    assert_eq!(names(&apart, ""), ["assets/hero-CLDdwZDr.png"]);
+}
+
+/// The same project in the build the research run made (Vite 8.3.8) and
+/// under Vite 7.3.8 (Rollup 4): a token holding `-`, and no digits at all.
+#[test]
+fn other_vite_builds_of_the_default_project() {
+    for paths in [
+        [
+            "assets/hero-CLDdwZDr.png",
+            "assets/index-CAoPt-vL.js",
+            "assets/index-CsUDhMuy.css",
+            "assets/vite-BF8QNONU.svg",
+        ],
+        [
+            "assets/hero-CLDdwZDr.png",
+            "assets/index-BxXonjKP.js",
+            "assets/index-CbqqwcRB.css",
+            "assets/vite-BF8QNONU.svg",
+        ],
+    ] {
+        assert_eq!(names(&paths, ""), paths, "{paths:?}");
+    }
 }
 
 #[test]
