@@ -66,7 +66,7 @@ if [ "$#" -eq 0 ]; then
   # Every test docs/ and the README cite must exist under that name.
   list=$(mktemp)
   cargo test --locked -q -- --list >"$list" 2>/dev/null
-  python3 scripts/check-docs.py "$list" docs/reliability.md docs/decisions.md docs/architecture.md README.md
+  python3 scripts/check-docs.py "$list" docs/reliability.md docs/decisions.md docs/architecture.md docs/fingerprints.md README.md
   rm -f "$list"
 fi
 

@@ -99,11 +99,20 @@ pub fn local_checks(settings: &Settings) -> Vec<CheckResult> {
                 scan.files.iter().map(|f| f.path.as_str()),
                 &mut scan.warnings,
             ) {
-                Ok(_) => pass(
+                Ok(rules) => pass(
                     what,
                     Some(format!(
-                        "{} files to publish, {}{}",
+                        "{} files to publish{}, {}{}",
                         scan.files.len(),
+                        match scan
+                            .files
+                            .iter()
+                            .filter(|f| rules.is_hashed(&f.path))
+                            .count()
+                        {
+                            0 => String::new(),
+                            n => format!(" ({n} fingerprinted: the long cache)"),
+                        },
                         humansize::format_size(
                             scan.files.iter().map(|f| f.size).sum::<u64>(),
                             humansize::DECIMAL
@@ -195,9 +204,14 @@ pub async fn run(settings: &Settings, store: &SharedStore) -> Vec<CheckResult> {
         (format!("{prefix}{FIXED_PROBE}"), Condition::Always)
     };
     let wrote = store.put(probe(&key, None), condition).await;
+    let under = if prefix.is_empty() {
+        "the root of the target".to_string()
+    } else {
+        prefix.clone()
+    };
     out.push(match &wrote {
-        Ok(_) => pass(format!("can write under {prefix}"), None),
-        Err(e) => fail(format!("can write under {prefix}"), e),
+        Ok(_) => pass(format!("can write under {under}"), None),
+        Err(e) => fail(format!("can write under {under}"), e),
     });
     if wrote.is_err() {
         return out;

@@ -61,6 +61,11 @@ impl Rules {
         })
     }
 
+    /// Whether `path` is taken for a fingerprint (or the map of one).
+    pub fn is_hashed(&self, path: &str) -> bool {
+        self.hashed.reason_for(path).is_some()
+    }
+
     /// Resolve the parameters for one slash path relative to the source.
     pub fn resolve(&self, path: &str) -> ObjectSpec {
         let hashed_by = self.hashed.reason_for(path).cloned();
