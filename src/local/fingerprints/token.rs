@@ -282,4 +282,22 @@ mod tests {
             assert_eq!(classify(name), None, "{name}");
         }
     }
+
+    /// Any name at all, multi-byte characters and separators in every
+    /// place: an answer, never a panic (a deterministic xorshift walk).
+    #[test]
+    fn any_name_gets_an_answer() {
+        let alphabet: Vec<char> = "aZ9-._ée漢".chars().collect();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = usize::try_from(state % 24).unwrap();
+            let name: String = (0..len)
+                .map(|i| alphabet[usize::try_from((state >> (i * 2)) % 9).unwrap()])
+                .collect();
+            let _ = classify(&name);
+        }
+    }
 }
