@@ -100,12 +100,12 @@ function missingMessage(machine, wanted, version, table = TABLE) {
       ...others,
     ].join('\n');
   }
-  const names = wanted.map((p) => p.package).join(' or ');
+  const expected = wanted[0].package;
   return [
-    `s3sync: the binary for ${describe(machine)} is missing: the package ${names} is not installed.`,
+    `s3sync: the binary for ${describe(machine)} is missing: the package ${expected} is not installed.`,
     `npm installs it with ${table.launcher} as an optional dependency, and skips it when optional dependencies`,
     'are omitted (--omit=optional, --no-optional) or when a lockfile written on another platform left it out.',
-    `Fix: reinstall without --omit=optional (rm -rf node_modules && npm install), or add it: npm install ${wanted[0].package}@${version}`,
+    `Fix: reinstall without --omit=optional (rm -rf node_modules && npm install), or add it: npm install ${expected}@${version}`,
     ...others,
   ].join('\n');
 }
