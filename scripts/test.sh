@@ -4,7 +4,8 @@
 # default Vite project (scripts/build-vite.sh, npm), starts moto on
 # a free 127.0.0.1 port, runs every test against it, and stops it.
 # Extra arguments go to `cargo test` (e.g. scripts/test.sh s3_target);
-# `scripts/test.sh --python` runs only the pip wheel and Django tests.
+# `scripts/test.sh --python` runs only the pip wheel and Django tests,
+# `scripts/test.sh --npm` only the npm package's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,12 +53,21 @@ if [ "${1:-}" = "--python" ]; then
   scripts/test-python.sh
   exit 0
 fi
+if [ "${1:-}" = "--npm" ]; then
+  # The npm package holds the binary `cargo test` compiles.
+  cargo test --locked --no-run
+  scripts/test-npm.sh
+  exit 0
+fi
 cargo test --locked "$@"
 
 # The pip wheel in a clean venv and a Django project, against moto
 # (scripts/test-python.sh; the full run only).
+# The npm package: packed, installed offline in a clean folder, run
+# (scripts/test-npm.sh; the full run only).
 if [ "$#" -eq 0 ]; then
   scripts/test-python.sh
+  scripts/test-npm.sh
 fi
 
 if [ "$#" -eq 0 ]; then
