@@ -7,11 +7,12 @@
 //! Keys the deploy did not hold go through the push's removal path. Keys
 //! whose bytes cannot be found are listed, so nothing starts.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{Change, Kept, Plan, PlanOptions, RemovedKey, Step, content_reason, removal};
-use crate::record::manifest::{Entry, Manifest};
+use crate::record::manifest::{Entry, Headers, Manifest};
 
 /// S3's limit on one CopyObject: larger objects cannot be restored by one.
 const MAX_COPY_BYTES: u64 = 5 * 1024 * 1024 * 1024;
@@ -78,7 +79,8 @@ pub fn rollback(
             continue;
         };
         let pending = current.pending.contains(key);
-        match restore(key, now, pending, then, target_id) {
+        let then = still_demoted(now, then);
+        match restore(key, now, pending, &then, target_id) {
             Ok(step) => out.plan.steps.push(step),
             Err(why) => out.missing.push(Unrestorable {
                 key: key.clone(),
@@ -87,6 +89,24 @@ pub fn rollback(
         }
     }
     out
+}
+
+/// A key demoted since the target deploy (its bytes changed under its
+/// name: `plan::demotion`) stays demoted: its old bytes come back with the
+/// short cache it has now, never as immutable again.
+fn still_demoted<'a>(now: Option<&Entry>, then: &'a Entry) -> Cow<'a, Entry> {
+    match now {
+        Some(now) if now.demoted && !then.demoted => Cow::Owned(Entry {
+            demoted: true,
+            fingerprint: false,
+            headers: Headers {
+                cache_control: now.headers.cache_control.clone(),
+                ..then.headers.clone()
+            },
+            ..then.clone()
+        }),
+        _ => Cow::Borrowed(then),
+    }
 }
 
 /// The step that makes `key` hold `then` again, given what it holds `now`

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::plan::Action;
-use crate::record::manifest::Headers;
 
 fn entry(path: &str, sha: char, cache: &str, version: Option<&str>) -> Entry {
     Entry {
@@ -294,4 +293,24 @@ fn a_fingerprint_the_target_lacks_is_retired_not_deleted() {
         ],
         "servers still on the current deploy keep their files for the grace period"
     );
+}
+
+#[test]
+fn a_key_demoted_since_the_target_deploy_comes_back_with_the_short_cache() {
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+    const SHORT: &str = "public, max-age=60, must-revalidate";
+    let mut then = entry("app-1a2b3c4d.js", 'a', IMMUTABLE, Some("v1"));
+    then.fingerprint = true;
+    let mut now = entry("app-1a2b3c4d.js", 'b', SHORT, Some("v2"));
+    now.demoted = true;
+    let target = manifest(vec![("app-1a2b3c4d.js", then)]);
+    let current = manifest(vec![("app-1a2b3c4d.js", now)]);
+    let plan = rollback(&current, &target, "d1", &options(false));
+    assert!(plan.missing.is_empty());
+    let Change::Restore { local, .. } = &plan.plan.steps[0].change else {
+        panic!("{:?}", plan.plan.steps);
+    };
+    assert_eq!(local.sha256, "a".repeat(64), "the old bytes");
+    assert_eq!(local.headers.cache_control.as_deref(), Some(SHORT));
+    assert!(local.demoted && !local.fingerprint);
 }
