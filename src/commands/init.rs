@@ -1,4 +1,8 @@
-//! `s3sync init`: write the commented starter config, never over a file.
+//! `s3sync init`: write the commented starter config, never over a file,
+//! with `source` set to the folder the project's build writes when the
+//! framework is recognised (`detect`).
+
+mod detect;
 
 use std::path::PathBuf;
 
@@ -10,6 +14,21 @@ use crate::ui::Ui;
 
 /// The starter config `init` writes: the annotated example.
 const STARTER: &str = include_str!("../../s3sync.toml.example");
+
+/// The starter, with the detected build folder as `source`.
+fn starter(detected: Option<&detect::Detected>) -> String {
+    match detected {
+        Some(d) => STARTER.replacen(
+            "source = \"public\"\n",
+            &format!(
+                "source = \"{}\"            # {}'s build folder\n",
+                d.source, d.framework
+            ),
+            1,
+        ),
+        None => STARTER.to_string(),
+    }
+}
 
 pub fn command(global: &GlobalArgs, ui: &Ui) -> anyhow::Result<Exit> {
     let path = global
@@ -28,11 +47,25 @@ pub fn command(global: &GlobalArgs, ui: &Ui) -> anyhow::Result<Exit> {
         ),
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
     };
-    std::io::Write::write_all(&mut file, STARTER.as_bytes())
+    let project = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let detected = detect::detect(project);
+    std::io::Write::write_all(&mut file, starter(detected.as_ref()).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    ui.info(&format!(
-        "wrote {}: set `source` and `[storage] bucket_name`, then run `s3sync check` and `s3sync diff`",
-        path.display()
-    ));
+    match &detected {
+        Some(d) => ui.info(&format!(
+            "wrote {}: a {} project, so `source = \"{}\"`{}; set `[storage] bucket_name`, then run `s3sync check` and `s3sync diff`",
+            path.display(),
+            d.framework,
+            d.source,
+            d.note.map(|n| format!(" ({n})")).unwrap_or_default()
+        )),
+        None => ui.info(&format!(
+            "wrote {}: set `source` and `[storage] bucket_name`, then run `s3sync check` and `s3sync diff`",
+            path.display()
+        )),
+    }
     Ok(Exit::Success)
 }

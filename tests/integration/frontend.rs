@@ -200,3 +200,33 @@ async fn the_frameworks_default_builds_get_the_long_cache_exactly_on_their_hashe
         }
     }
 }
+
+#[test]
+fn init_in_a_vite_project_points_source_at_dist() {
+    let sb = Sandbox::new();
+    sb.write(
+        "package.json",
+        r#"{"name": "app", "devDependencies": {"typescript": "~5.9", "vite": "^8.3.8"}}"#,
+    );
+    let init = sb.run(&["init"]);
+    assert!(
+        init.expect(0)
+            .stderr
+            .contains("a Vite project, so `source = \"dist\"`"),
+        "{}",
+        init.stderr
+    );
+    let text = String::from_utf8(sb.read("s3sync.toml")).unwrap();
+    assert!(text.contains("\nsource = \"dist\" "), "{text}");
+    // The config works as written: the build's files are found under dist/.
+    sb.write("dist/assets/index-CsUDhMuy.css", "body{}");
+    let explain = sb.run(&["explain", "assets/index-CsUDhMuy.css"]);
+    assert!(
+        explain
+            .expect(0)
+            .stdout
+            .contains("public, max-age=31536000, immutable"),
+        "{}",
+        explain.stdout
+    );
+}
