@@ -8,10 +8,10 @@ use std::path::Path;
 /// A framework `init` recognised: its name, the folder its static build
 /// writes (relative to the project), and what the build needs, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Detected {
-    pub framework: &'static str,
-    pub source: String,
-    pub note: Option<&'static str>,
+pub(super) struct Detected {
+    pub(super) framework: &'static str,
+    pub(super) source: String,
+    pub(super) note: Option<&'static str>,
 }
 
 /// `package.json` dependencies, most specific first (a SvelteKit or Astro
@@ -57,7 +57,7 @@ const BY_FILE: &[(&str, &str, &str)] = &[
 const MAX_PACKAGE_JSON: u64 = 4 * 1024 * 1024;
 
 /// The framework of the project in `dir`, if `init` knows it.
-pub fn detect(dir: &Path) -> Option<Detected> {
+pub(super) fn detect(dir: &Path) -> Option<Detected> {
     from_package_json(dir).or_else(|| {
         BY_FILE
             .iter()
