@@ -20,7 +20,8 @@
 //! `CHNIAAFG`, and `Facebook`) is a [`Token::Candidate`]: a hash only when
 //! another name in its folder is one, in the same alphabet, after the same
 //! separator (see `conventions`). Dates (`20231105`), sizes (`1024x1024`),
-//! versions (`3.7.1`) and lower-case words (`settings`) never are.
+//! versions (`3.7.1`), lower-case words (`settings`) and UUIDs (an id, not a
+//! hash of the bytes: `avatars/<user id>.png` changes) never are.
 
 /// The bundler alphabet a token is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +64,7 @@ pub fn classify(file_name: &str) -> Option<Token> {
     if ext.is_empty()
         || ext.len() > MAX_EXTENSION
         || !ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        || ends_in_uuid(stem)
     {
         return None;
     }
@@ -86,6 +88,29 @@ pub fn classify(file_name: &str) -> Option<Token> {
             separator: before.chars().next().unwrap_or('-'),
         },
     )
+}
+
+/// Whether `stem` ends in a UUID (`8-4-4-4-12` hex digits), whose last
+/// group would otherwise pass for a hex hash.
+fn ends_in_uuid(stem: &str) -> bool {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut rest = stem;
+    for (i, len) in GROUPS.iter().rev().enumerate() {
+        let Some(group) = rest.len().checked_sub(*len).and_then(|at| rest.get(at..)) else {
+            return false;
+        };
+        if !group.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        rest = &rest[..rest.len() - len];
+        if i + 1 < GROUPS.len() {
+            let Some(before) = rest.strip_suffix('-') else {
+                return false;
+            };
+            rest = before;
+        }
+    }
+    true
 }
 
 /// Counts of the character classes in a token.
@@ -222,19 +247,21 @@ mod tests {
         }
         for name in [
             "index.html",
-            "photo-20231105.jpg",         // a date: digits only
-            "logo-1024x1024.png",         // a size
-            "jquery-3.7.1.min.js",        // a version
-            "bootstrap.bundle.min.js",    // words
-            "app-settings.js",            // a word
-            "icon-LinkedIn.svg",          // a word in camel case
-            "case-iPhone15.png",          // a product name
-            "setup-Win10Pro.exe",         // words and a number
-            "report-FY2024Q3.pdf",        // no lower case, '0' is not base32
-            "product-AB234567.jpg",       // a code: 2 letters
-            "video-1080p60fps.mp4",       // no capital
-            "screenshot-iPhone15Pro.png", // 11 characters: not a short hash
-            "icon-Big-Logo.svg",          // '-' inside, words
+            "photo-20231105.jpg",                       // a date: digits only
+            "logo-1024x1024.png",                       // a size
+            "jquery-3.7.1.min.js",                      // a version
+            "bootstrap.bundle.min.js",                  // words
+            "app-settings.js",                          // a word
+            "icon-LinkedIn.svg",                        // a word in camel case
+            "case-iPhone15.png",                        // a product name
+            "setup-Win10Pro.exe",                       // words and a number
+            "report-FY2024Q3.pdf",                      // no lower case, '0' is not base32
+            "product-AB234567.jpg",                     // a code: 2 letters
+            "video-1080p60fps.mp4",                     // no capital
+            "screenshot-iPhone15Pro.png",               // 11 characters: not a short hash
+            "icon-Big-Logo.svg",                        // '-' inside, words
+            "f47ac10b-58cc-4372-a567-0e02b2c3d479.png", // a UUID: an id, not a hash
+            "avatar-f47ac10b-58cc-4372-a567-0e02b2c3d479.jpg",
             "deadbeef.js",                // no name before the token
             "0bts8xcjgykqh.js",           // no name (Next.js 16 Turbopack: its folder decides)
             "turbopack-3-ry682tkyiqk.js", // 11 lower-case characters
