@@ -309,7 +309,9 @@ pub async fn load_and_plan(
     let (remote, record, local_etags) =
         read_remote(store, settings, &tree, options, observer).await?;
     let mut tree = tree;
-    demote(&mut tree, &remote, observer);
+    // The manifest as stored, not the effective one: a key an interrupted
+    // push left pending keeps, there, the bytes it was published with.
+    demote(&mut tree, record.manifest.as_deref(), observer);
     let remote_done = std::time::Instant::now();
     let plan = plan::plan(
         &tree.manifest,
@@ -339,14 +341,14 @@ pub async fn load_and_plan(
     })
 }
 
-/// Demote the fingerprints whose bytes changed under their names
-/// (`plan::demotion`), with a warning for each.
-fn demote(tree: &mut local::LocalTree, remote: &RemoteState, observer: &Arc<dyn Observer>) {
+/// Demote the fingerprints whose bytes changed under their names since
+/// `recorded` (`plan::demotion`), with a warning for each.
+fn demote(tree: &mut local::LocalTree, recorded: Option<&Manifest>, observer: &Arc<dyn Observer>) {
     let unhashed = tree
         .fingerprints
         .iter()
         .map(|(key, (_, headers))| (key, headers));
-    for d in plan::demote(&mut tree.manifest, unhashed, remote.manifest.as_deref()) {
+    for d in plan::demote(&mut tree.manifest, unhashed, recorded) {
         let why = tree.fingerprints.get(&d.key).map(|(by, _)| by.to_string());
         observer.event(Event::Warning(&format!(
             "{} is not a fingerprint: its bytes changed under the same name (it was taken for one because {}). It gets the short Cache-Control from now on and is replaced like any changed file; browsers that cached the old bytes as immutable keep them until they expire. Give changed content a new name, or narrow `[hashed] detect` / `[hashed] patterns`",

@@ -230,3 +230,42 @@ fn init_in_a_vite_project_points_source_at_dist() {
         explain.stdout
     );
 }
+
+/// A push killed after its intent record was written leaves the changed
+/// "fingerprint" pending: the next push must still see, in the manifest,
+/// the bytes it was published with, and demote it (not publish the new
+/// bytes under the long cache, silently).
+#[test]
+fn a_fingerprint_changed_after_an_interrupted_push_is_still_demoted() {
+    let sb = Sandbox::new();
+    sb.write("site/index.html", "<p>hi</p>");
+    sb.write("site/assets/app-1a2b3c4d.js", "console.log(1)");
+    sb.config("source = \"site\"\nto = \"file://out\"\n[storage]\nlocation = \"static\"\n");
+    sb.run(&["push"]).expect(0);
+
+    // What a push killed after writing its intent leaves behind.
+    sb.write("site/assets/app-1a2b3c4d.js", "console.log(2)");
+    let intent = serde_json::json!({"version": 1, "id": "killed", "pending": [
+        "static/assets/app-1a2b3c4d.js"
+    ]});
+    sb.write(
+        "out/static/.s3sync-manifest.json.intent",
+        serde_json::to_vec(&intent).unwrap(),
+    );
+    let pushed = sb.run(&["push"]);
+    pushed.expect(0);
+    assert!(
+        pushed
+            .stderr
+            .contains("assets/app-1a2b3c4d.js is not a fingerprint"),
+        "{}",
+        pushed.stderr
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&crate::support::gunzip(
+        &sb.read("out/static/.s3sync-manifest.json"),
+    ))
+    .unwrap();
+    let entry = &manifest["entries"]["static/assets/app-1a2b3c4d.js"];
+    assert_eq!(entry["demoted"], true, "{entry}");
+    assert_eq!(entry["headers"]["cache_control"], SHORT, "{entry}");
+}

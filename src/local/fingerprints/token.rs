@@ -9,18 +9,22 @@
 //!   (webpack `[contenthash]`, Next.js, Parcel, Django, Hugo `fingerprint`);
 //! - **base64url**: exactly 8 of `A-Za-z0-9_-` mixing upper- and lower-case
 //!   letters in no word's shape: two capitals in a row, or a capital ending
-//!   a run of letters (`CsUDhMuy`, `CAoPt-vL`; Rollup and Rolldown, so Vite,
+//!   a run of letters (`CsUDhMuy`; Rollup and Rolldown, so Vite,
 //!   SvelteKit, Astro, Nuxt), where `Facebook`, `LinkedIn` or `iPhone15`
-//!   are words; a token holding `-` is the 8 characters before the
-//!   extension, after a separator;
+//!   are words;
 //! - **base32**: exactly 8 of `A-Z2-7` with a digit and at least 4 letters
 //!   (esbuild, so Angular ≥ 17).
 //!
-//! Any other 8-character token with a capital (`wktXvZw9`, `BF8QNONU`,
-//! `CHNIAAFG`, and `Facebook`) is a [`Token::Candidate`]: a hash only when
+//! A Rollup hash may hold `-` (`CAoPt-vL`): the 8 characters before the
+//! extension, after a separator. So do names (`report-Q3-Final`,
+//! `brochure-EN-Print`), so such a token is only a candidate, even in
+//! base64url's shape. Any other 8-character token with a capital
+//! (`wktXvZw9`, `BF8QNONU`, `CHNIAAFG`, and `Facebook`) is a
+//! [`Token::Candidate`] too: a hash only when
 //! another name in its folder is one, in the same alphabet, after the same
 //! separator (see `conventions`). Dates (`20231105`), sizes (`1024x1024`),
-//! versions (`3.7.1`) and lower-case words (`settings`) never are.
+//! versions (`3.7.1`), lower-case words (`settings`) and UUIDs (an id, not a
+//! hash of the bytes: `avatars/<user id>.png` changes) never are.
 
 /// The bundler alphabet a token is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +67,7 @@ pub fn classify(file_name: &str) -> Option<Token> {
     if ext.is_empty()
         || ext.len() > MAX_EXTENSION
         || !ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        || ends_in_uuid(stem)
     {
         return None;
     }
@@ -75,17 +80,42 @@ pub fn classify(file_name: &str) -> Option<Token> {
         return Some(found);
     }
     // A Rollup hash may hold `-` itself: the 8 characters before the
-    // extension, after a separator, in all three classes.
+    // extension, after a separator, in all three classes. Words around a
+    // `-` can look the same (`report-Q3-Final`, `flag-US-small`): a
+    // candidate, for a sibling to prove.
     let cut = stem.len().checked_sub(SHORT_HASH + 1)?;
     let before = stem.get(cut..=cut)?;
     let token = stem.get(cut + 1..)?;
     (cut > 0 && (before == "-" || before == ".") && token.contains('-') && base64(token).0).then(
-        || Token::Hash {
+        || Token::Candidate {
             token: token.to_string(),
-            alphabet: Alphabet::Base64,
+            alphabets: vec![Alphabet::Base64],
             separator: before.chars().next().unwrap_or('-'),
         },
     )
+}
+
+/// Whether `stem` ends in a UUID (`8-4-4-4-12` hex digits), whose last
+/// group would otherwise pass for a hex hash.
+fn ends_in_uuid(stem: &str) -> bool {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut rest = stem;
+    for (i, len) in GROUPS.iter().rev().enumerate() {
+        let Some(group) = rest.len().checked_sub(*len).and_then(|at| rest.get(at..)) else {
+            return false;
+        };
+        if !group.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        rest = &rest[..rest.len() - len];
+        if i + 1 < GROUPS.len() {
+            let Some(before) = rest.strip_suffix('-') else {
+                return false;
+            };
+            rest = before;
+        }
+    }
+    true
 }
 
 /// Counts of the character classes in a token.
@@ -199,20 +229,16 @@ mod tests {
     #[test]
     fn the_name_rule_accepts_bundler_hashes_and_rejects_dates_sizes_versions_and_words() {
         for (name, token) in [
-            ("index-CAoPt-vL.js", "CAoPt-vL"),  // Vite 8 (Rolldown), '-' inside
-            ("hero-CLDdwZDr.png", "CLDdwZDr"),  // Vite 8
-            ("index-CsUDhMuy.css", "CsUDhMuy"), // Vite 8
-            ("index-BxXonjKP.js", "BxXonjKP"),  // Vite 7 (Rollup)
-            ("index-4889e940.js", "4889e940"),  // Vite 4 (hex)
-            ("app.BWm1gkZ-.js", "BWm1gkZ-"),    // SvelteKit, ending in '-'
-            ("astro.Dm8K3lV8.svg", "Dm8K3lV8"), // Astro
-            ("background.BPKAcmfN.svg", "BPKAcmfN"), // Astro
-            ("entry.Be8-yt_O.css", "Be8-yt_O"), // Nuxt
-            ("error-404.C-Ezrlz-.css", "C-Ezrlz-"), // Nuxt
-            ("main-DE3VWM7N.js", "DE3VWM7N"),   // Angular 21 (esbuild)
-            ("chunk-43QP4HKW.js", "43QP4HKW"),  // Angular 21
+            ("hero-CLDdwZDr.png", "CLDdwZDr"),                // Vite 8
+            ("index-CsUDhMuy.css", "CsUDhMuy"),               // Vite 8
+            ("index-BxXonjKP.js", "BxXonjKP"),                // Vite 7 (Rollup)
+            ("index-4889e940.js", "4889e940"),                // Vite 4 (hex)
+            ("astro.Dm8K3lV8.svg", "Dm8K3lV8"),               // Astro
+            ("background.BPKAcmfN.svg", "BPKAcmfN"),          // Astro
+            ("main-DE3VWM7N.js", "DE3VWM7N"),                 // Angular 21 (esbuild)
+            ("chunk-43QP4HKW.js", "43QP4HKW"),                // Angular 21
             ("main-5e771d4ea2a3ea31.js", "5e771d4ea2a3ea31"), // Next.js 16 (webpack)
-            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"), // Django
+            ("app.4f1c2b3a9d0e.css", "4f1c2b3a9d0e"),         // Django
             (
                 "main.min.0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0.css",
                 "0f9a3c6c54a5f6f3d0b0e2f1b4c7a9e8d6f5c4b3a2918070605040302010f0e0",
@@ -234,7 +260,12 @@ mod tests {
             "product-AB234567.jpg",       // a code: 2 letters
             "video-1080p60fps.mp4",       // no capital
             "screenshot-iPhone15Pro.png", // 11 characters: not a short hash
-            "icon-Big-Logo.svg",          // '-' inside, words
+            "report-Q3-Final.pdf",        // words around a '-'
+            "brochure-EN-Print.pdf",
+            "flag-US-small.png",
+            "icon-Big-Logo.svg",                        // '-' inside, words
+            "f47ac10b-58cc-4372-a567-0e02b2c3d479.png", // a UUID: an id, not a hash
+            "avatar-f47ac10b-58cc-4372-a567-0e02b2c3d479.jpg",
             "deadbeef.js",                // no name before the token
             "0bts8xcjgykqh.js",           // no name (Next.js 16 Turbopack: its folder decides)
             "turbopack-3-ry682tkyiqk.js", // 11 lower-case characters
@@ -273,6 +304,26 @@ mod tests {
                 separator: '-',
             })
         );
+        // Hashes holding '-' (Vite 8, SvelteKit, Nuxt), and words around a
+        // '-' shaped like them.
+        for (name, token, separator) in [
+            ("index-CAoPt-vL.js", "CAoPt-vL", '-'),
+            ("app.BWm1gkZ-.js", "BWm1gkZ-", '.'),
+            ("entry.Be8-yt_O.css", "Be8-yt_O", '.'),
+            ("error-404.C-Ezrlz-.css", "C-Ezrlz-", '.'),
+            ("report-Q3-Final.pdf", "Q3-Final", '-'),
+            ("brochure-EN-Print.pdf", "EN-Print", '-'),
+        ] {
+            assert_eq!(
+                classify(name),
+                Some(Token::Candidate {
+                    token: token.into(),
+                    alphabets: vec![Alphabet::Base64],
+                    separator,
+                }),
+                "{name}"
+            );
+        }
         // Lower-case words, dates and sizes are not even candidates.
         for name in [
             "app-settings.js",
