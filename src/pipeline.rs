@@ -349,11 +349,13 @@ fn demote(tree: &mut local::LocalTree, recorded: Option<&Manifest>, observer: &A
         .iter()
         .map(|(key, (_, headers))| (key, headers));
     for d in plan::demote(&mut tree.manifest, unhashed, recorded) {
-        let why = tree.fingerprints.get(&d.key).map(|(by, _)| by.to_string());
+        let Some((by, _)) = tree.fingerprints.get(&d.key) else {
+            continue;
+        };
         observer.event(Event::Warning(&format!(
-            "{} is not a fingerprint: its bytes changed under the same name (it was taken for one because {}). It gets the short Cache-Control from now on and is replaced like any changed file; browsers that cached the old bytes as immutable keep them until they expire. Give changed content a new name, or narrow `[hashed] detect` / `[hashed] patterns`",
+            "{} is not a fingerprint: its bytes changed under the same name (it was taken for one because {by}). It gets the short Cache-Control from now on and is replaced like any changed file; browsers that cached the old bytes as immutable keep them until they expire. Give changed content a new name; if it is meant to change in place, {}",
             d.path,
-            why.unwrap_or_default()
+            by.opt_out(&d.path)
         )));
     }
 }

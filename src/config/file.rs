@@ -112,6 +112,8 @@ pub struct HashedSection {
     pub detect: Option<String>,
     /// More fingerprinted files: globs relative to `source`.
     pub patterns: Option<Vec<Spanned<String>>>,
+    /// Files never taken for fingerprints, whatever says so: globs.
+    pub exclude: Option<Vec<Spanned<String>>>,
     pub cache_control: Option<String>,
     pub other_cache_control: Option<String>,
 }

@@ -119,6 +119,8 @@ pub struct HashedSettings {
     pub detect: HashedDetect,
     /// Globs of files to treat as fingerprinted whatever their names.
     pub patterns: Vec<GlobSpec>,
+    /// Globs of files never treated as fingerprinted (manifests included).
+    pub exclude: Vec<GlobSpec>,
     /// For files a manifest names as hashed outputs.
     pub cache_control: String,
     /// For every other file when a manifest is in use (unset: the

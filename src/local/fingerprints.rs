@@ -49,6 +49,21 @@ pub enum HashedBy {
     Sibling { token: String, sibling: String },
 }
 
+impl HashedBy {
+    /// How to stop `path` being taken for a fingerprint this way.
+    pub fn opt_out(&self, path: &str) -> String {
+        let exclude = format!("`[hashed] exclude = [\"{path}\"]`");
+        match self {
+            Self::Manifest(m) => format!("{exclude} (the build manifest {m} names it)"),
+            Self::Pattern(glob) => format!("narrow the glob {glob}, or {exclude}"),
+            Self::Folder { .. } => format!("{exclude}, or `[hashed] detect = \"manifests\"`"),
+            Self::Name { .. } | Self::Sibling { .. } => {
+                format!("{exclude}, or `[hashed] detect = \"folders\"` (no name rule)")
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for HashedBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -96,7 +111,8 @@ impl Hashed {
     }
 
     /// Add what the conventions find among `paths` (the files a push
-    /// would publish); a file a manifest names keeps that reason.
+    /// would publish; a file a manifest names keeps that reason), then drop
+    /// what `[hashed] exclude` matches, whatever named it.
     pub fn add_conventions<'a>(
         &mut self,
         paths: impl IntoIterator<Item = &'a str>,
@@ -104,6 +120,17 @@ impl Hashed {
     ) -> Result<(), Vec<String>> {
         for (path, by) in conventions::detect(paths, &settings.hashed)? {
             self.files.entry(path).or_insert(by);
+        }
+        if !settings.hashed.exclude.is_empty() {
+            let exclude = crate::local::globs::GlobList::new(&settings.hashed.exclude).map_err(
+                |problems| {
+                    problems
+                        .into_iter()
+                        .map(|p| format!("[hashed] exclude: {p}"))
+                        .collect::<Vec<_>>()
+                },
+            )?;
+            self.files.retain(|path, _| !exclude.is_match(path));
         }
         Ok(())
     }

@@ -53,6 +53,8 @@ async fn a_fingerprint_whose_bytes_change_under_its_name_is_demoted_for_good_and
     assert!(
         pushed.stderr.contains(
             "warning: assets/app-1a2b3c4d.js is not a fingerprint: its bytes changed under the same name (it was taken for one because its name carries the content hash 1a2b3c4d)"
+        ) && pushed.stderr.contains(
+            "if it is meant to change in place, `[hashed] exclude = [\"assets/app-1a2b3c4d.js\"]`, or `[hashed] detect = \"folders\"` (no name rule)"
         ),
         "{}",
         pushed.stderr

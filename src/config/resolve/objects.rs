@@ -90,6 +90,7 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
         }
     };
     let patterns = layers.globs(section.and_then(|h| h.patterns.as_ref()));
+    let exclude = layers.globs(section.and_then(|h| h.exclude.as_ref()));
     let cache_control = section
         .and_then(|h| h.cache_control.clone())
         .unwrap_or_else(|| CACHE_CONTROL_IMMUTABLE.into());
@@ -105,6 +106,7 @@ pub(super) fn hashed(layers: &Layers, problems: &mut Problems) -> HashedSettings
         manifests,
         detect,
         patterns,
+        exclude,
         cache_control,
         other_cache_control,
     }

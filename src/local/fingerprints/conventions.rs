@@ -116,6 +116,9 @@ pub fn detect<'a>(
             continue;
         }
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if is_page(name) {
+            continue;
+        }
         match classify(name) {
             Some(Token::Hash {
                 token,
@@ -154,6 +157,13 @@ pub fn detect<'a>(
         }
     }
     Ok(out)
+}
+
+/// Pages keep their URLs: no bundler puts a hash in an HTML file's name,
+/// so the name rule never applies to one (`post-a1b2c3d4.html`).
+fn is_page(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm"))
 }
 
 #[cfg(test)]

@@ -145,3 +145,33 @@ fn detect_narrows_and_patterns_add() {
         "{err:?}"
     );
 }
+
+#[test]
+fn exclude_wins_over_every_reason_and_pages_never_carry_hashes() {
+    let settings = settings_from_toml("[hashed]\nexclude = [\"img/**\", \"_astro/keep.*\"]\n");
+    let mut hashed = crate::local::fingerprints::Hashed::default();
+    hashed.files.insert(
+        "img/app.4f1c2b3a9d0e.css".into(),
+        HashedBy::Manifest("staticfiles.json".into()),
+    );
+    let paths = [
+        "img/case-1a2b3c4d.png",
+        "_astro/keep.C1Dz2Wv5.css",
+        "_astro/a.C1Dz2Wv5.css",
+        "post-a1b2c3d4.html",
+        "blog/post-CsUDhMuy.HTM",
+    ];
+    hashed.add_conventions(paths, &settings).unwrap();
+    assert_eq!(
+        hashed.files.keys().collect::<Vec<_>>(),
+        ["_astro/a.C1Dz2Wv5.css"]
+    );
+    let bad = settings_from_toml("[hashed]\nexclude = [\"[a\"]\n");
+    let err = crate::local::fingerprints::Hashed::default()
+        .add_conventions(paths, &bad)
+        .unwrap_err();
+    assert!(
+        err[0].starts_with("[hashed] exclude: bad glob '[a'"),
+        "{err:?}"
+    );
+}
