@@ -68,9 +68,11 @@ impl Sleeper for TokioSleeper {
 
 /// The keys whose cached copies are stale once `plan` is applied (or, with
 /// `applied`, once what landed did): changed, re-headered, deleted and
-/// pruned keys, and every key a rollback copies back (a key the current
-/// record only holds as pending was still served before). A new key was
-/// never cached; a retired one is untouched.
+/// pruned keys, every key a rollback copies back (a key the current
+/// record only holds as pending was still served before), and every key an
+/// interrupted run left unsettled (it may have published new bytes and
+/// never invalidated them). A new key was never cached; a retired one is
+/// untouched.
 pub fn stale_keys<'a>(plan: &'a Plan, applied: Option<&Applied>) -> Vec<&'a str> {
     plan.steps
         .iter()
@@ -81,13 +83,17 @@ pub fn stale_keys<'a>(plan: &'a Plan, applied: Option<&Applied>) -> Vec<&'a str>
                     s.action(),
                     Action::Changed | Action::Headers | Action::Delete | Action::Prune
                 )
+                || plan.unsettled.contains(&s.key)
         })
-        .filter(|(i, _)| {
-            applied.is_none_or(|a| {
-                a.outcomes
-                    .get(*i)
-                    .is_some_and(|o| o.status == Status::Done || o.maybe_landed)
-            })
+        .filter(|(i, s)| {
+            // An unsettled key whose bytes are already right was published
+            // by the interrupted run, which never invalidated it.
+            (s.action() == Action::Unchanged && plan.unsettled.contains(&s.key))
+                || applied.is_none_or(|a| {
+                    a.outcomes
+                        .get(*i)
+                        .is_some_and(|o| o.status == Status::Done || o.maybe_landed)
+                })
         })
         .map(|(_, s)| s.key.as_str())
         .collect()

@@ -354,6 +354,9 @@ pub fn plan(
             listing.is_none() || o.is_some_and(|o| m.etag.as_ref().is_none_or(|e| *e == o.etag))
         });
         if let Some(l) = local.entries.get(key) {
+            if pending.contains(key) {
+                out.unsettled.insert(key.clone());
+            }
             out.steps.push(plan_local(&KeyFacts {
                 key,
                 local: l,

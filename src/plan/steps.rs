@@ -3,6 +3,7 @@
 //! per [`Action`]), and the keys it leaves alone.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -255,6 +256,11 @@ pub struct Plan {
     /// Keys retired by an earlier push and kept (still in their grace
     /// period, or due without deletes on), with when they go.
     pub retained: Vec<(String, Stamp)>,
+    /// Keys an interrupted run left in an unknown state (pending in the
+    /// record), which this plan publishes: a CDN may hold any version of
+    /// them, so they are invalidated even when the bucket already holds
+    /// the right bytes (`cdn::stale_keys`).
+    pub unsettled: BTreeSet<String>,
 }
 
 impl Plan {

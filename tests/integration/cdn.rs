@@ -380,3 +380,46 @@ async fn a_retired_key_is_not_invalidated_until_prune_deletes_it() {
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].1, ["/about", "/about/", "/about/index.html"]);
 }
+
+/// A push killed after its uploads but before its record and invalidation
+/// leaves the new bytes in the bucket, the key pending in the record, and
+/// the CDN serving the old copy. The next push finds the bytes already
+/// right, and still invalidates the key.
+#[tokio::test]
+async fn a_key_an_interrupted_push_left_unsettled_is_invalidated_by_the_next_push() {
+    let (sb, s3, client, id) = setup("cdn-unsettled").await;
+    build_v1(&sb);
+    run(&sb, &["push"]).expect(0);
+    let manifest_v1 = s3.get("static/.s3sync-manifest.json").await.bytes;
+
+    // The killed push's end state: v2's bytes in the bucket (a full push
+    // puts them there exactly), v1's record, an intent naming the key.
+    sb.write("site/css/site.css", "body{color:tan}");
+    run(&sb, &["push"]).expect(0);
+    let before = invalidations(&client, &id).await.len();
+    s3.put("static/.s3sync-manifest.json", &manifest_v1).await;
+    let intent =
+        serde_json::json!({"version": 1, "id": "killed", "pending": ["static/css/site.css"]});
+    s3.put(
+        "static/.s3sync-manifest.json.intent",
+        &serde_json::to_vec(&intent).unwrap(),
+    )
+    .await;
+
+    let diff = run(&sb, &["diff", "--json"]);
+    assert_eq!(
+        diff.expect(0).json()["invalidations"][0]["paths"],
+        serde_json::json!(["/css/site.css"])
+    );
+    let pushed = run(&sb, &["push", "--json"]);
+    assert_eq!(pushed.expect(0).json()["summary"]["changed"], 0);
+    let created = invalidations(&client, &id).await;
+    assert_eq!(created.len(), before + 1, "{created:?}");
+    assert!(
+        created.iter().any(|(_, paths)| paths == &["/css/site.css"]),
+        "{created:?}"
+    );
+    // Settled now: the push after invalidates nothing.
+    run(&sb, &["push"]).expect(0);
+    assert_eq!(invalidations(&client, &id).await.len(), before + 1);
+}
