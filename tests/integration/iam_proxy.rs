@@ -331,6 +331,60 @@ fn xml_unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The action of a request on one of the bucket's own settings (`?cors`,
+/// `?policy`, ...), as AWS names it.
+fn bucket_setting(method: &str, q: &[(String, Option<String>)]) -> Option<&'static str> {
+    const SETTINGS: [(&str, &str, &str, Option<&str>); 7] = [
+        (
+            "ownershipControls",
+            "s3:GetBucketOwnershipControls",
+            "s3:PutBucketOwnershipControls",
+            None,
+        ),
+        (
+            "publicAccessBlock",
+            "s3:GetBucketPublicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+            None,
+        ),
+        (
+            "policy",
+            "s3:GetBucketPolicy",
+            "s3:PutBucketPolicy",
+            Some("s3:DeleteBucketPolicy"),
+        ),
+        ("cors", "s3:GetBucketCORS", "s3:PutBucketCORS", None),
+        (
+            "website",
+            "s3:GetBucketWebsite",
+            "s3:PutBucketWebsite",
+            None,
+        ),
+        (
+            "versioning",
+            "s3:GetBucketVersioning",
+            "s3:PutBucketVersioning",
+            None,
+        ),
+        ("location", "s3:GetBucketLocation", "s3:Unmodelled", None),
+    ];
+    let names: Vec<&str> = q
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "x-id")
+        .collect();
+    let [name] = names[..] else {
+        return None;
+    };
+    let (_, get, put, delete) = SETTINGS.iter().find(|(n, ..)| *n == name)?;
+    match method {
+        "GET" => Some(get),
+        "PUT" => Some(put),
+        "DELETE" => *delete,
+        _ => None,
+    }
+}
+
 /// The questions AWS asks for one request.
 pub(crate) fn asks(seen: &Seen) -> Vec<Ask> {
     let q = query(&seen.query);
@@ -378,7 +432,10 @@ pub(crate) fn asks(seen: &Seen) -> Vec<Ask> {
                     .collect()
             }
             "PUT" if q.is_empty() => vec![ask("s3:CreateBucket", arn, None)],
-            _ => vec![ask("s3:Unmodelled", arn, None)],
+            method => match bucket_setting(method, &q) {
+                Some(action) => vec![ask(action, arn, None)],
+                None => vec![ask("s3:Unmodelled", arn, None)],
+            },
         };
     };
     let arn = format!("arn:aws:s3:::{bucket}/{key}");

@@ -476,3 +476,41 @@ async fn deploy_credentials_cannot_set_up_the_bucket_and_are_told_which_policy_c
         "nothing was changed"
     );
 }
+
+/// `setup` of a bucket that does not exist yet, with every setting on,
+/// under exactly the policy `policy --setup` prints, as AWS evaluates it
+/// (the IAM proxy, which models the bucket-level actions): nothing denied,
+/// and a second run (reads only) neither.
+#[tokio::test]
+async fn setup_works_under_exactly_the_policy_setup_prints() {
+    let bucket = fresh_name("setupiam");
+    let proxy = moto_proxy();
+    let sb = Sandbox::new();
+    site(&sb);
+    sb.config(
+        &config(&bucket, &proxy.endpoint, "us-east-1", EVERYTHING)
+            .replace("default_acl = \"none\"", "default_acl = \"public-read\""),
+    );
+    let printed = sb.run(&["policy", "--setup"]);
+    printed.expect(0);
+    let policy: Value = serde_json::from_str(&printed.stdout).unwrap();
+    let iam = Iam::new(vec![policy], None);
+    iam.install(&proxy);
+    let first = sb.run(&["setup"]);
+    first.expect(0);
+    assert!(first.stdout.contains("changed      "), "{}", first.stdout);
+    assert!(iam.take_denied().is_empty(), "setup was denied a request");
+    let second = sb.run(&["setup"]);
+    assert!(
+        second.expect(0).stdout.ends_with("setup: 0 changed, 7 ok\n"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        iam.take_denied().is_empty(),
+        "the second setup was denied a request"
+    );
+    // The policy grants only what setup needs: a deploy is refused.
+    let push = sb.run(&["push"]);
+    assert_eq!(push.code, 2, "{}", push.stderr);
+}
