@@ -365,3 +365,64 @@ async fn history_keeps_the_configured_number_of_deploy_records() {
         old.stderr
     );
 }
+
+/// A rollback stopped by a failed copy records no deploy: otherwise running
+/// `rollback` again would aim at the deploy before it (the one being left)
+/// instead of finishing the way back. The rerun, with the same target,
+/// finishes it and is recorded once.
+#[tokio::test]
+async fn a_rollback_stopped_by_a_failed_copy_records_no_deploy_and_the_rerun_finishes_it() {
+    let s3 = S3::new("rollbackfail").await;
+    enable_versioning(&s3).await;
+    let proxy = Proxy::start(&s3.endpoint);
+    let sb = Sandbox::new();
+    tree(&sb, 8, "v1");
+    sb.config(&s3.config(&proxy.endpoint, "[sync]\nattempts = 1\n"));
+    sb.run_env(&["push"], &[("S3SYNC_NOW", "2026-12-03T10:00:00Z")])
+        .expect(0);
+    tree(&sb, 8, "v2");
+    sb.run_env(&["push"], &[("S3SYNC_NOW", "2026-12-03T10:05:00Z")])
+        .expect(0);
+    let deploys = |sb: &Sandbox| -> Vec<String> {
+        sb.run(&["log", "--json"]).json()["deploys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(deploys(&sb), ["20261203T100500Z", "20261203T100000Z"]);
+
+    // One copy is refused: the rollback stops short, and says so.
+    proxy.set_rule(std::sync::Arc::new(|seen: &Seen| {
+        (seen.header("x-amz-copy-source").is_some() && seen.path.ends_with("/f0002.png"))
+            .then(|| crate::proxy::s3_error(403, "AccessDenied", "Access Denied"))
+    }));
+    let stopped = sb.run_env(
+        &["rollback", "20261203T100000Z"],
+        &[("S3SYNC_NOW", "2026-12-03T10:10:00Z")],
+    );
+    assert_ne!(stopped.code, 0, "{}", stopped.stderr);
+    assert!(stopped.all().contains("f0002.png"), "{}", stopped.all());
+    assert_eq!(
+        deploys(&sb),
+        ["20261203T100500Z", "20261203T100000Z"],
+        "no deploy recorded for a rollback that stopped short"
+    );
+    assert_manifest_true(&s3).await;
+
+    // The rerun aims at the same deploy and finishes the way back.
+    proxy.set_rule(std::sync::Arc::new(|_: &Seen| None));
+    sb.run_env(
+        &["rollback", "20261203T100000Z"],
+        &[("S3SYNC_NOW", "2026-12-03T10:15:00Z")],
+    )
+    .expect(0);
+    assert_eq!(
+        deploys(&sb),
+        ["20261203T101500Z", "20261203T100500Z", "20261203T100000Z"]
+    );
+    tree(&sb, 8, "v1");
+    assert_bucket_matches(&s3, &sb).await;
+    sb.run(&["diff", "--exit-code"]).expect(0);
+}

@@ -502,7 +502,10 @@ async fn setup_works_under_exactly_the_policy_setup_prints() {
     assert!(iam.take_denied().is_empty(), "setup was denied a request");
     let second = sb.run(&["setup"]);
     assert!(
-        second.expect(0).stdout.ends_with("setup: 0 changed, 7 ok\n"),
+        second
+            .expect(0)
+            .stdout
+            .ends_with("setup: 0 changed, 7 ok\n"),
         "{}",
         second.stdout
     );
