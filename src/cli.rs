@@ -280,7 +280,7 @@ pub struct WaitArgs {
 #[derive(Debug, Args)]
 pub struct RetentionArgs {
     /// How long objects whose files left the source stay before they are deleted (units s, m, h,
-    /// d; 0s: at once) [default: 7d for files a build manifest names as hashed, 0s for the rest]
+    /// d; 0s: at once) [default: 7d for fingerprinted files, 0s for the rest]
     #[arg(long, value_name = "DURATION")]
     pub keep_removed: Option<String>,
 }

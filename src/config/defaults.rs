@@ -8,7 +8,7 @@ use super::settings::Encoding;
 
 pub(super) const MIB: u64 = 1024 * 1024;
 
-/// The Cache-Control of files a build manifest names as fingerprinted.
+/// The Cache-Control of fingerprinted files.
 pub const CACHE_CONTROL_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The Cache-Control of every other file when a build manifest is in use
 /// and nothing else sets one.
@@ -76,7 +76,7 @@ pub(super) const TIMEOUT: Duration = Duration::from_secs(900);
 pub(super) const MULTIPART_THRESHOLD: u64 = 64 * MIB;
 pub(super) const MULTIPART_CHUNKSIZE: u64 = 16 * MIB;
 
-/// How long an object a build manifest names as hashed stays once its file
+/// How long a fingerprinted object stays once its file
 /// left the source (old pages still reference it); other objects go at
 /// once. An explicit `keep_removed` applies to all.
 pub const KEEP_REMOVED_FINGERPRINTS: Duration = Duration::from_secs(7 * 86_400);

@@ -121,7 +121,8 @@ pub struct HashedSettings {
     pub patterns: Vec<GlobSpec>,
     /// Globs of files never treated as fingerprinted (manifests included).
     pub exclude: Vec<GlobSpec>,
-    /// For files a manifest names as hashed outputs.
+    /// For fingerprinted files (a build manifest, a pattern, a framework
+    /// folder or the name rule says so).
     pub cache_control: String,
     /// For every other file when a manifest is in use (unset: the
     /// `object_parameters` CacheControl, else a short default).
@@ -347,7 +348,7 @@ pub struct SyncSettings {
     /// How long an object whose file left the source stays before it is
     /// deleted (with deletes on). `None`: the default,
     /// [`KEEP_REMOVED_FINGERPRINTS`](super::defaults::KEEP_REMOVED_FINGERPRINTS)
-    /// for files a build manifest names as hashed and none for the rest; a
+    /// for fingerprinted files and none for the rest; a
     /// value applies to every file.
     #[serde(serialize_with = "as_text::optional_seconds")]
     pub keep_removed: Option<Duration>,

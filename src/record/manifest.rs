@@ -26,8 +26,8 @@ pub struct Entry {
     /// ETag of the object as stored (remote manifest only), unquoted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
-    /// A build manifest names the file as a fingerprinted (hashed) output,
-    /// or did when these bytes were published: such an object keeps its
+    /// The file is fingerprinted (`local::fingerprints`), or was when these
+    /// bytes were published: such an object keeps its
     /// Cache-Control while its bytes stay the same, and is kept for a while
     /// once it leaves the source (old pages still name it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
