@@ -6,6 +6,7 @@
 #
 #   scripts/bench.sh                      # moto, s3sync + s5cmd + s3cmd, 3 reps
 #   scripts/bench.sh -s moto,s3sfs -t s3sync,s5cmd,s3cmd,awscli,hugo -r 3
+#   scripts/bench.sh -s moto -t s3sync,collectfasta,django,awscli,s5cmd -r 3   # session 4
 #
 # Extra arguments go to scripts/bench/peers.sh. First run: scripts/bench/setup.sh
 # (peers, servers) and scripts/bench/corpus.sh real (the 149 MB corpus).
