@@ -9,6 +9,9 @@ use crate::cli::{ExplainArgs, GlobalArgs};
 use crate::config::Overrides;
 use crate::config::Settings;
 use crate::local::globs::GlobList;
+use crate::local::precompressed::Skipped;
+use crate::local::scan::Scan;
+use crate::local::scan_error::ScanError;
 use crate::local::{self, LocalError};
 use crate::ui::Ui;
 
@@ -40,16 +43,25 @@ fn excluded(settings: &Settings, path: &str) -> Result<Option<String>, LocalErro
 /// the scan itself is asked, so `explain` and `push` cannot disagree.
 fn skipped_by_scan(settings: &Settings, path: &str) -> Option<String> {
     let source = settings.source.as_ref()?;
-    match crate::local::precompressed::published(source, settings) {
+    skipped_in(
+        &crate::local::precompressed::published(source, settings),
+        path,
+    )
+}
+
+/// [`skipped_by_scan`] on a scan already made.
+fn skipped_in(scanned: &Result<(Scan, Vec<Skipped>), ScanError>, path: &str) -> Option<String> {
+    match scanned {
         Err(e) => Some(format!("the push would stop: {e}")),
         Ok((scan, _)) if scan.files.iter().any(|f| f.path == path) => None,
-        Ok((_, ref skipped)) if let Some(s) = skipped.iter().find(|s| s.path == path) => {
+        Ok((_, skipped)) if let Some(s) = skipped.iter().find(|s| s.path == path) => {
             Some(s.reason())
         }
         Ok((scan, _)) => Some(
             scan.warnings
-                .into_iter()
+                .iter()
                 .find(|w| w.contains(&format!("/{path}")))
+                .cloned()
                 .unwrap_or_else(|| "the walk of the source skips it".into()),
         ),
     }
@@ -90,7 +102,7 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
     let mut warnings = Vec::new();
     // The name rule looks at the folder's other names: the ones a push
     // would publish.
-    let scanned = crate::local::precompressed::published(source, settings).ok();
+    let scanned = crate::local::precompressed::published(source, settings);
     let paths = scanned
         .iter()
         .flat_map(|(scan, _)| scan.files.iter().map(|f| f.path.as_str()))
@@ -113,7 +125,7 @@ pub fn explain(settings: &Settings, path: &str) -> Result<String, LocalError> {
             r.origin
         )),
         Some(_) => None,
-        None => excluded(settings, path)?.or_else(|| skipped_by_scan(settings, path)),
+        None => excluded(settings, path)?.or_else(|| skipped_in(&scanned, path)),
     };
     if let Some(why) = unpublished {
         line("published", &format!("no: {why}"));
