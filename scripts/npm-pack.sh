@@ -81,11 +81,14 @@ if [ "${#binaries[@]}" -eq 0 ]; then
   binaries=(--binary "$package=$binary")
 fi
 
+# Every platform, given by its package or its Rust target (as stage.js takes it).
 if [ -n "$all" ]; then
-  have=" ${binaries[*]} "
-  for package in $(node -p 'require("./npm/launcher/platforms.json").platforms.map((p) => p.package).join(" ")'); do
-    case "$have" in *" $package="*) ;; *) fail "--all: no binary for $package (give --binary $package=PATH or its wheel)" ;; esac
-  done
+  node -e '
+    const given = process.argv.slice(1).filter((_, i, a) => a[i - 1] === "--binary").map((v) => v.slice(0, v.indexOf("=")));
+    const missing = require("./npm/launcher/platforms.json").platforms.filter((p) => !given.includes(p.package) && !given.includes(p.target));
+    for (const p of missing) console.error(`npm-pack: --all: no binary for ${p.package} (give --binary ${p.package}=PATH or ${p.target}=PATH, or its wheel)`);
+    process.exit(missing.length ? 2 : 0);
+  ' -- "${binaries[@]}" || exit 2
 fi
 
 mkdir -p "$out"

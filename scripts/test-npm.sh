@@ -83,7 +83,15 @@ if scripts/npm-pack.sh --out "$work/from-wheels" --from-wheels "$work/wheels" --
   fail "npm-pack.sh --all packed a release with one platform out of seven"
 fi
 grep -q -- "--all: no binary for" "$work/all.err" || fail "npm-pack.sh --all failed without naming the platform: $(cat "$work/all.err")"
-step "npm-pack.sh --from-wheels: the wheel's binary packed; --all refuses a missing platform; in $((SECONDS - start)) s"
+# docs/release.md's by-hand release names each binary by its Rust target.
+by_target=()
+for target in $(node -p 'require("./npm/launcher/platforms.json").platforms.map((p) => p.target).join(" ")'); do
+  by_target+=(--binary "$target=$work/stand-in")
+done
+scripts/npm-pack.sh --out "$work/by-target" --all "${by_target[@]}" >"$work/by-target.list" 2>"$work/by-target.err" \
+  || fail "npm-pack.sh --all refused the seven platforms named by Rust target: $(cat "$work/by-target.err")"
+[ "$(wc -l <"$work/by-target.list")" -eq 8 ] || fail "npm-pack.sh --all by Rust target: expected 8 tarballs: $(cat "$work/by-target.list")"
+step "npm-pack.sh --from-wheels: the wheel's binary packed; --all refuses a missing platform, takes Rust targets; in $((SECONDS - start)) s"
 
 # 2. A clean project installs the launcher; npm picks the platform package.
 start=$SECONDS

@@ -477,43 +477,113 @@ async fn deploy_credentials_cannot_set_up_the_bucket_and_are_told_which_policy_c
     );
 }
 
-/// `setup` of a bucket that does not exist yet, with every setting on,
-/// under exactly the policy `policy --setup` prints, as AWS evaluates it
-/// (the IAM proxy, which models the bucket-level actions): nothing denied,
-/// and a second run (reads only) neither.
+/// A bucket as AWS creates one since April 2023 (moto does not): Object
+/// Ownership `BucketOwnerEnforced` (ACLs off) and every public access
+/// blocked.
+async fn with_aws_defaults(s3: &S3) {
+    let rule = aws_sdk_s3::types::OwnershipControlsRule::builder()
+        .object_ownership(aws_sdk_s3::types::ObjectOwnership::BucketOwnerEnforced)
+        .build()
+        .unwrap();
+    s3.client
+        .put_bucket_ownership_controls()
+        .bucket(&s3.bucket)
+        .ownership_controls(
+            aws_sdk_s3::types::OwnershipControls::builder()
+                .rules(rule)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.client
+        .put_public_access_block()
+        .bucket(&s3.bucket)
+        .public_access_block_configuration(
+            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `setup` with every setting on, under exactly the policy `policy
+/// --setup` prints, as AWS evaluates it (the IAM proxy, which models the
+/// bucket-level actions): nothing denied, and a second run (reads only)
+/// neither. Both ways `public` is carried out (a bucket policy with
+/// `default_acl = "none"`, public-read ACLs otherwise), each on a bucket
+/// that does not exist yet (CreateBucket) and on one in AWS's defaults for
+/// a new bucket (so Object Ownership and Block Public Access are changed:
+/// moto's new buckets need neither).
 #[tokio::test]
 async fn setup_works_under_exactly_the_policy_setup_prints() {
-    let bucket = fresh_name("setupiam");
-    let proxy = moto_proxy();
-    let sb = Sandbox::new();
-    site(&sb);
-    sb.config(
-        &config(&bucket, &proxy.endpoint, "us-east-1", EVERYTHING)
-            .replace("default_acl = \"none\"", "default_acl = \"public-read\""),
-    );
-    let printed = sb.run(&["policy", "--setup"]);
-    printed.expect(0);
-    let policy: Value = serde_json::from_str(&printed.stdout).unwrap();
-    let iam = Iam::new(vec![policy], None);
-    iam.install(&proxy);
-    let first = sb.run(&["setup"]);
-    first.expect(0);
-    assert!(first.stdout.contains("changed      "), "{}", first.stdout);
-    assert!(iam.take_denied().is_empty(), "setup was denied a request");
-    let second = sb.run(&["setup"]);
-    assert!(
-        second
-            .expect(0)
-            .stdout
-            .ends_with("setup: 0 changed, 7 ok\n"),
-        "{}",
-        second.stdout
-    );
-    assert!(
-        iam.take_denied().is_empty(),
-        "the second setup was denied a request"
-    );
-    // The policy grants only what setup needs: a deploy is refused.
-    let push = sb.run(&["push"]);
-    assert_eq!(push.code, 2, "{}", push.stderr);
+    for acl in ["none", "public-read"] {
+        for existing in [false, true] {
+            let proxy = moto_proxy();
+            let bucket = if existing {
+                let s3 = S3::new("setupiam").await;
+                with_aws_defaults(&s3).await;
+                s3.bucket
+            } else {
+                fresh_name("setupiam")
+            };
+            let case = format!("default_acl = {acl}, existing bucket: {existing}");
+            let sb = Sandbox::new();
+            site(&sb);
+            sb.config(
+                &config(&bucket, &proxy.endpoint, "us-east-1", EVERYTHING).replace(
+                    "default_acl = \"none\"",
+                    &format!("default_acl = \"{acl}\""),
+                ),
+            );
+            let printed = sb.run(&["policy", "--setup"]);
+            printed.expect(0);
+            let policy: Value = serde_json::from_str(&printed.stdout).unwrap();
+            let iam = Iam::new(vec![policy], None);
+            iam.install(&proxy);
+            let first = sb.run(&["setup"]);
+            first.expect(0);
+            let changed = lines_with(&first, "changed");
+            if existing {
+                let wanted = ["block public access"]
+                    .into_iter()
+                    .chain((acl != "none").then_some("object ownership"));
+                for what in wanted {
+                    assert!(
+                        changed.iter().any(|l| l.contains(what)),
+                        "{case}: {what} not changed:\n{}",
+                        first.stdout
+                    );
+                }
+            }
+            assert_eq!(
+                iam.take_denied(),
+                Vec::<String>::new(),
+                "{case}: setup was denied a request"
+            );
+            let second = sb.run(&["setup"]);
+            assert!(
+                second
+                    .expect(0)
+                    .stdout
+                    .ends_with("setup: 0 changed, 7 ok\n"),
+                "{case}: {}",
+                second.stdout
+            );
+            assert_eq!(
+                iam.take_denied(),
+                Vec::<String>::new(),
+                "{case}: the second setup was denied a request"
+            );
+            // The policy grants only what setup needs: a deploy is refused.
+            let push = sb.run(&["push"]);
+            assert_eq!(push.code, 2, "{case}: {}", push.stderr);
+        }
+    }
 }
