@@ -273,7 +273,12 @@ impl Plan {
         self.steps.iter().filter(|s| s.action().deletes()).count()
     }
 
+    /// Whether a push would change anything: an object, the record (a
+    /// vanished key, a key an interrupted run left unsettled), or the CDN
+    /// (an unsettled key is invalidated): what `diff --exit-code` reports.
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action().is_change()) || !self.vanished.is_empty()
+        self.steps.iter().any(|s| s.action().is_change())
+            || !self.vanished.is_empty()
+            || !self.unsettled.is_empty()
     }
 }

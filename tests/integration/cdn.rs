@@ -411,6 +411,8 @@ async fn a_key_an_interrupted_push_left_unsettled_is_invalidated_by_the_next_pus
         diff.expect(0).json()["invalidations"][0]["paths"],
         serde_json::json!(["/css/site.css"])
     );
+    // A CI job that pushes only when `diff --exit-code` says so pays it.
+    run(&sb, &["diff", "--exit-code"]).expect(1);
     let pushed = run(&sb, &["push", "--json"]);
     assert_eq!(pushed.expect(0).json()["summary"]["changed"], 0);
     let created = invalidations(&client, &id).await;
@@ -420,6 +422,7 @@ async fn a_key_an_interrupted_push_left_unsettled_is_invalidated_by_the_next_pus
         "{created:?}"
     );
     // Settled now: the push after invalidates nothing.
+    run(&sb, &["diff", "--exit-code"]).expect(0);
     run(&sb, &["push"]).expect(0);
     assert_eq!(invalidations(&client, &id).await.len(), before + 1);
 }

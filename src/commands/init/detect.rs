@@ -38,6 +38,18 @@ const BY_DEPENDENCY: &[(&str, &str, &str, Option<&str>)] = &[
         ".output/public",
         Some("build it with `nuxt generate`"),
     ),
+    (
+        "@react-router/dev",
+        "React Router",
+        "build/client",
+        Some("publish a static build: `ssr: false` in react-router.config"),
+    ),
+    (
+        "@remix-run/dev",
+        "Remix",
+        "build/client",
+        Some("publish a static build: SPA mode (`ssr: false`)"),
+    ),
     ("@docusaurus/core", "Docusaurus", "build", None),
     ("gatsby", "Gatsby", "public", None),
     ("@11ty/eleventy", "Eleventy", "_site", None),
@@ -134,6 +146,11 @@ mod tests {
                 "out",
             ),
             (r#"{"dependencies": {"astro": "^5"}}"#, "Astro", "dist"),
+            (
+                r#"{"devDependencies": {"@react-router/dev": "^7", "vite": "^7"}}"#,
+                "React Router",
+                "build/client",
+            ),
             (
                 r#"{"dependencies": {"nuxt": "^4"}}"#,
                 "Nuxt",
