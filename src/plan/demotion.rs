@@ -32,18 +32,22 @@ pub fn demote<'a>(
     };
     let mut out = Vec::new();
     for (key, headers) in unhashed {
-        let (Some(entry), Some(old)) = (local.entries.get_mut(key), recorded.entries.get(key))
-        else {
+        let Some(entry) = local.entries.get_mut(key) else {
             continue;
         };
-        let changed = old.sha256 != entry.sha256 || old.size != entry.size;
-        if !(old.demoted || changed) {
+        // A key left pending by a push that was demoting it has no entry:
+        // its demotion is kept beside the pending keys.
+        let was_demoted = recorded.pending_demoted.contains(key);
+        let old = recorded.entries.get(key);
+        let changed = old.is_some_and(|o| o.sha256 != entry.sha256 || o.size != entry.size);
+        let demoted_before = was_demoted || old.is_some_and(|o| o.demoted);
+        if !(demoted_before || changed) {
             continue;
         }
         entry.headers = headers.clone();
         entry.fingerprint = false;
         entry.demoted = true;
-        if !old.demoted {
+        if !demoted_before {
             out.push(Demoted {
                 key: key.clone(),
                 path: entry.path.clone(),
@@ -120,5 +124,47 @@ mod tests {
         let mut first = manifest(entry("bb", IMMUTABLE, true, false));
         assert!(demote(&mut first, &unhashed(), None).is_empty());
         assert!(first.entries["assets/app-1a2b3c4d.js"].fingerprint);
+    }
+
+    /// A demoted key whose upload was left unknown loses its entry (it is
+    /// pending); the record keeps its demotion beside the pending keys, and
+    /// the next push keeps the short cache, without a second warning.
+    #[test]
+    fn a_demoted_key_left_pending_stays_demoted() {
+        let key = "assets/app-1a2b3c4d.js";
+        let mut local = manifest(entry("cc", IMMUTABLE, true, false));
+        let demoted_local = {
+            let mut m = local.clone();
+            let e = m.entries.get_mut(key).unwrap();
+            e.demoted = true;
+            e.fingerprint = false;
+            e.headers.cache_control = Some(SHORT.into());
+            m
+        };
+        let plan = crate::plan::Plan {
+            steps: vec![crate::plan::Step {
+                key: key.into(),
+                reason: "content differs".into(),
+                change: crate::plan::Change::Changed {
+                    local: Box::new(demoted_local.entries[key].clone()),
+                    recorded: None,
+                    remote_etag: None,
+                },
+            }],
+            ..crate::plan::Plan::default()
+        };
+        let base = manifest(entry("bb", SHORT, false, true));
+        let after =
+            crate::plan::manifest_after("", Some(&base), &plan, &[crate::plan::Effect::Unknown]);
+        assert!(after.entries.is_empty() && after.pending.contains(key));
+        assert!(after.pending_demoted.contains(key), "{after:?}");
+        // The record as stored round-trips it.
+        let stored = Manifest::from_stored(&after.to_stored()).unwrap();
+        assert!(stored.pending_demoted.contains(key));
+
+        assert!(demote(&mut local, &unhashed(), Some(&stored)).is_empty());
+        let e = &local.entries[key];
+        assert!(e.demoted && !e.fingerprint);
+        assert_eq!(e.headers.cache_control.as_deref(), Some(SHORT));
     }
 }

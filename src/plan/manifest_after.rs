@@ -114,5 +114,33 @@ pub fn manifest_after(
             },
         }
     }
+    out.pending_demoted = pending_demoted(&out, base, plan);
     out
+}
+
+/// The keys of `after` left pending that were demoted fingerprints: before
+/// the plan (their entry, or the base's own set), or by it (the entry the
+/// step wrote). A demotion outlives the entry a pending key loses.
+fn pending_demoted(
+    after: &Manifest,
+    base: Option<&Manifest>,
+    plan: &Plan,
+) -> std::collections::BTreeSet<String> {
+    let planned: std::collections::BTreeMap<&str, bool> = plan
+        .steps
+        .iter()
+        .filter_map(|s| Some((s.key.as_str(), s.change.writes()?.demoted)))
+        .collect();
+    after
+        .pending
+        .iter()
+        .filter(|key| {
+            planned.get(key.as_str()).copied().unwrap_or(false)
+                || base.is_some_and(|b| {
+                    b.pending_demoted.contains(*key)
+                        || b.entries.get(*key).is_some_and(|e| e.demoted)
+                })
+        })
+        .cloned()
+        .collect()
 }

@@ -106,7 +106,9 @@ impl RemoteRecord {
         }
         let mut m = Manifest::clone(manifest);
         for key in attributed {
-            m.entries.remove(key);
+            if m.entries.remove(key).is_some_and(|e| e.demoted) {
+                m.pending_demoted.insert(key.clone());
+            }
             m.pending.insert(key.clone());
         }
         Some(Arc::new(m))

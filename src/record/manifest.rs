@@ -99,6 +99,14 @@ pub struct Manifest {
         deserialize_with = "crate::record::bounds::keys"
     )]
     pub pending: std::collections::BTreeSet<String>,
+    /// The pending keys that were demoted fingerprints (`plan::demotion`):
+    /// a pending key has no entry, and so no `demoted` flag of its own.
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeSet::is_empty",
+        deserialize_with = "crate::record::bounds::keys"
+    )]
+    pub pending_demoted: std::collections::BTreeSet<String>,
     /// The id of the last intent record (see `intent.rs`) this manifest
     /// accounts for; an intent with another id is a push that stopped early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +154,7 @@ impl Manifest {
             prefix: prefix.to_string(),
             entries: BTreeMap::new(),
             pending: std::collections::BTreeSet::new(),
+            pending_demoted: std::collections::BTreeSet::new(),
             settled: None,
             deploys: Vec::new(),
         }
