@@ -14,6 +14,7 @@ pub mod prune;
 pub mod push;
 pub mod rollback;
 pub mod setup;
+mod shown;
 pub mod url;
 
 use std::path::{Path, PathBuf};

@@ -113,24 +113,10 @@ struct JsonReport<'a> {
     url: Option<&'a str>,
 }
 
-/// The JSON document for `diff` (`applied` = None) or `push`.
-pub fn json(plan: &Plan, applied: Option<&Applied>, dry_run: bool, target: &str) -> String {
-    json_with_cdn(plan, applied, dry_run, target, None)
-}
-
-/// [`json`] with the CloudFront invalidations of the run (`None`: no
-/// `[cdn]`, the field is left out).
-pub fn json_with_cdn(
-    plan: &Plan,
-    applied: Option<&Applied>,
-    dry_run: bool,
-    target: &str,
-    invalidations: Option<&[crate::cdn::Invalidation]>,
-) -> String {
-    push_json(plan, applied, dry_run, target, invalidations, None)
-}
-
-/// [`json_with_cdn`] with the public URL of the deploy (`url`).
+/// The JSON document of a run: a preview (`applied` = None, `dry_run`) or
+/// what landed; with the CloudFront invalidations of the run (`None`: no
+/// `[cdn]`, the field is left out) and the public URL of the deploy
+/// (`push` and `diff`).
 pub fn push_json(
     plan: &Plan,
     applied: Option<&Applied>,
@@ -443,7 +429,14 @@ mod tests {
 
     #[test]
     fn plan_json_snapshot() {
-        insta::assert_snapshot!(json(&sample(), None, true, "s3://bucket/static"));
+        insta::assert_snapshot!(push_json(
+            &sample(),
+            None,
+            true,
+            "s3://bucket/static",
+            None,
+            None
+        ));
     }
 
     #[test]

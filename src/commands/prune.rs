@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use super::shown::Shown;
 use super::{Exit, load_settings};
 use crate::cdn;
 use crate::cli::{GlobalArgs, PruneArgs};
@@ -48,23 +49,13 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
     let plan = &planned.plan;
     let stale = cdn::stale_keys(plan, None);
     let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await?;
-    let cdn_on = !settings.cdn.distributions.is_empty();
+    let shown = Shown::new(&ui, args.json, plan, &planned.target, &settings, None);
     if args.dry_run {
         pipeline::check_guards(&settings, plan, "prune")?;
         let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
-        if args.json {
-            ui.out_data(&report::json_with_cdn(
-                plan,
-                None,
-                true,
-                &planned.target,
-                cdn_on.then_some(invalidations.as_slice()),
-            ))?;
-        } else if !ui.quiet {
-            let mut text = report::prune_plan_text(plan, &planned.target);
-            text.push_str(&report::cdn::planned_text(&invalidations));
-            ui.out(&text)?;
-        }
+        shown.preview(&invalidations, || {
+            report::prune_plan_text(plan, &planned.target)
+        })?;
         return Ok(Exit::Success);
     }
     // Nothing to ask of Ctrl-C here: one batched delete, and the intent
@@ -73,24 +64,13 @@ pub async fn command(global: &GlobalArgs, args: &PruneArgs, ui: Ui) -> anyhow::R
     let applied = pipeline::guard_and_apply(&settings, store, &planned, observer, cancel).await?;
     let invalidations =
         cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, args.wait.wait).await;
-    let cdn_failed = report::cdn::failed(&invalidations);
-    if args.json {
-        ui.out_data(&report::json_with_cdn(
-            plan,
-            Some(&applied),
-            false,
-            &planned.target,
-            cdn_on.then_some(invalidations.as_slice()),
-        ))?;
-    } else if !ui.quiet || applied.has_errors() || cdn_failed {
-        let mut text = report::prune_text(
+    let cdn_failed = shown.outcome(&applied, &invalidations, || {
+        report::prune_text(
             plan,
             &applied,
             &planned.target,
             started.elapsed().as_secs_f64(),
-        );
-        text.push_str(&report::cdn::done_text(&invalidations));
-        ui.out(&text)?;
-    }
+        )
+    })?;
     Ok(super::exit_after(false, &applied, cdn_failed))
 }

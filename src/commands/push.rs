@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::shown::Shown;
 use super::{Exit, load_settings, overrides};
 use crate::cdn;
 use crate::cli::{GlobalArgs, SyncArgs};
@@ -51,7 +52,14 @@ pub async fn command(
     // bucket stops the push before anything changes.
     let stale = cdn::stale_keys(plan, None);
     let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await;
-    let cdn_on = !settings.cdn.distributions.is_empty();
+    let shown = Shown::new(
+        &ui,
+        args.json,
+        plan,
+        &prepared.target,
+        &settings,
+        url.as_deref(),
+    );
     if !matches!(mode, Mode::Push { .. }) {
         // A preview always shows the plan; a guard that would refuse the
         // push is reported after it (and fails a dry run).
@@ -63,21 +71,9 @@ pub async fn command(
             .err()
             .or(cdn_refused);
         let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
-        let shown = cdn_on.then_some(invalidations.as_slice());
-        if args.json {
-            ui.out_data(&report::push_json(
-                plan,
-                None,
-                true,
-                &prepared.target,
-                shown,
-                url.as_deref(),
-            ))?;
-        } else if !ui.quiet {
-            let mut text = report::plan_text(plan, &prepared.target, ui.verbose > 0);
-            text.push_str(&report::cdn::planned_text(&invalidations));
-            ui.out(&text)?;
-        }
+        shown.preview(&invalidations, || {
+            report::plan_text(plan, &prepared.target, ui.verbose > 0)
+        })?;
         if let Some(refused) = refused {
             if mode == Mode::DryRun {
                 return Err(refused);
@@ -107,7 +103,6 @@ pub async fn command(
     // What landed is stale in the CDN, whatever else failed.
     let wait = mode == Mode::Push { wait: true };
     let invalidations = cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, wait).await;
-    let cdn_failed = report::cdn::failed(&invalidations);
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let mut markdown = report::step_summary(
             plan,
@@ -131,31 +126,14 @@ pub async fn command(
             ));
         }
     }
-    if args.json {
-        ui.out_data(&report::push_json(
-            plan,
-            Some(&applied),
-            false,
-            &prepared.target,
-            cdn_on.then_some(invalidations.as_slice()),
-            url.as_deref(),
-        ))?;
-    } else if !ui.quiet || applied.has_errors() || cdn_failed {
-        let mut text = report::push_text(
+    let cdn_failed = shown.outcome(&applied, &invalidations, || {
+        report::push_text(
             plan,
             &applied,
             &prepared.target,
             started.elapsed().as_secs_f64(),
-        );
-        if let Some(url) = &url {
-            text.push_str(&format!(
-                "published at {}\n",
-                crate::escape::for_terminal(url)
-            ));
-        }
-        text.push_str(&report::cdn::done_text(&invalidations));
-        ui.out(&text)?;
-    }
+        )
+    })?;
     Ok(super::exit_after(interrupted, &applied, cdn_failed))
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use super::shown::Shown;
 use super::{Exit, load_settings};
 use crate::apply::{self, Base};
 use crate::cdn;
@@ -44,23 +45,13 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
     );
     let stale = cdn::stale_keys(plan, None);
     let invalidator = cdn::Invalidator::prepare(&settings, &stale, &observer).await?;
-    let cdn_on = !settings.cdn.distributions.is_empty();
+    let shown = Shown::new(&ui, args.json, plan, &planned.target, &settings, None);
     if args.dry_run {
         let refused = pipeline::check_guards(&settings, plan, "roll back").err();
         let invalidations = invalidator.map(|i| i.plan(&stale)).unwrap_or_default();
-        if args.json {
-            ui.out_data(&report::json_with_cdn(
-                plan,
-                None,
-                true,
-                &planned.target,
-                cdn_on.then_some(invalidations.as_slice()),
-            ))?;
-        } else if !ui.quiet {
-            let mut text = report::plan_text(plan, &what, ui.verbose > 0);
-            text.push_str(&report::cdn::planned_text(&invalidations));
-            ui.out(&text)?;
-        }
+        shown.preview(&invalidations, || {
+            report::plan_text(plan, &what, ui.verbose > 0)
+        })?;
         return refused.map_or(Ok(Exit::Success), Err);
     }
     pipeline::check_guards(&settings, plan, "roll back")?;
@@ -89,20 +80,9 @@ pub async fn command(global: &GlobalArgs, args: &RollbackArgs, ui: Ui) -> anyhow
     };
     let invalidations =
         cdn::Invalidator::after(invalidator.as_ref(), plan, &applied, args.wait.wait).await;
-    let cdn_failed = report::cdn::failed(&invalidations);
-    if args.json {
-        ui.out_data(&report::json_with_cdn(
-            plan,
-            Some(&applied),
-            false,
-            &planned.target,
-            cdn_on.then_some(invalidations.as_slice()),
-        ))?;
-    } else if !ui.quiet || applied.has_errors() || cdn_failed {
-        let mut text = report::push_text(plan, &applied, &what, started.elapsed().as_secs_f64());
-        text.push_str(&report::cdn::done_text(&invalidations));
-        ui.out(&text)?;
-    }
+    let cdn_failed = shown.outcome(&applied, &invalidations, || {
+        report::push_text(plan, &applied, &what, started.elapsed().as_secs_f64())
+    })?;
     Ok(super::exit_after(
         cancel.load(Ordering::Relaxed),
         &applied,

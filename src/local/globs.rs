@@ -11,6 +11,25 @@ pub fn compile(spec: &GlobSpec) -> Result<GlobMatcher, String> {
     build(spec).map(|g| g.compile_matcher())
 }
 
+/// Compile each pattern in order, or say what is wrong with every bad one,
+/// each message after `setting` (where the list is set).
+pub fn compile_each<'a>(
+    setting: &str,
+    specs: impl IntoIterator<Item = &'a GlobSpec>,
+) -> Result<Vec<GlobMatcher>, Vec<String>> {
+    let (compiled, problems): (Vec<_>, Vec<_>) =
+        specs.into_iter().map(compile).partition(Result::is_ok);
+    if problems.is_empty() {
+        Ok(compiled.into_iter().filter_map(Result::ok).collect())
+    } else {
+        Err(problems
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|e| format!("{setting}: {e}"))
+            .collect())
+    }
+}
+
 fn build(spec: &GlobSpec) -> Result<globset::Glob, String> {
     let pattern = spec.pattern.trim_start_matches('/');
     let anchored = if pattern.contains('/') {

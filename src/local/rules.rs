@@ -43,17 +43,11 @@ pub struct Rules {
 
 impl Rules {
     pub fn new(settings: &Settings, hashed: Hashed) -> Result<Self, Vec<String>> {
-        let mut compiled = Vec::new();
-        let mut problems = Vec::new();
-        for rule in &settings.rules {
-            match globs::compile(&rule.glob) {
-                Ok(m) => compiled.push((m, rule.clone())),
-                Err(e) => problems.push(format!("rule `match`: {e}")),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
+        let matchers = globs::compile_each("rule `match`", settings.rules.iter().map(|r| &r.glob))?;
+        let compiled = matchers
+            .into_iter()
+            .zip(settings.rules.iter().cloned())
+            .collect();
         Ok(Self {
             compiled,
             settings: settings.clone(),

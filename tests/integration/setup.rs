@@ -263,21 +263,7 @@ async fn setup_keeps_the_policy_statements_and_cors_rules_of_others() {
         .send()
         .await
         .unwrap();
-    // Every public access blocked, as AWS does for a new bucket.
-    s3.client
-        .put_public_access_block()
-        .bucket(&s3.bucket)
-        .public_access_block_configuration(
-            aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
-                .block_public_acls(true)
-                .ignore_public_acls(true)
-                .block_public_policy(true)
-                .restrict_public_buckets(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    block_all_public_access(&s3).await;
     let sb = Sandbox::new();
     site(&sb);
     let setup = "[setup]\npublic = true\ncors_origins = [\"https://www.example.com\"]\n";
@@ -497,6 +483,11 @@ async fn with_aws_defaults(s3: &S3) {
         .send()
         .await
         .unwrap();
+    block_all_public_access(s3).await;
+}
+
+/// Every public access blocked, as AWS does for a new bucket.
+async fn block_all_public_access(s3: &S3) {
     s3.client
         .put_public_access_block()
         .bucket(&s3.bucket)

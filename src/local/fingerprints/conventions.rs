@@ -79,17 +79,8 @@ pub fn detect<'a>(
     paths: impl IntoIterator<Item = &'a str>,
     settings: &HashedSettings,
 ) -> Result<BTreeMap<String, HashedBy>, Vec<String>> {
-    let mut patterns = Vec::new();
-    let mut problems = Vec::new();
-    for spec in &settings.patterns {
-        match globs::compile(spec) {
-            Ok(m) => patterns.push((m, spec)),
-            Err(e) => problems.push(format!("[hashed] patterns: {e}")),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let matchers = globs::compile_each("[hashed] patterns", &settings.patterns)?;
+    let patterns: Vec<_> = matchers.iter().zip(&settings.patterns).collect();
     let mut out = BTreeMap::new();
     // Per folder: the alphabets its hashed names prove, with separator and
     // length, and the candidates waiting for such a proof.
